@@ -1,0 +1,3 @@
+from otel_carbon.demo.voice_agent import main
+
+main()

@@ -1,0 +1,124 @@
+"""What differs between the OpenAI APIs we wrap: operation name, and how usage is read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from opentelemetry.util.types import AttributeValue
+
+from otel_carbon import semconv
+from otel_carbon.instrumentation._spans import Attributes
+from otel_carbon.instrumentation._streams import StreamAccumulator
+from otel_carbon.instrumentation.audio import audio_duration_seconds
+from otel_carbon.instrumentation.openai import extractors
+from otel_carbon.instrumentation.openai.streams import (
+    ChatStreamAccumulator,
+    NoUsageAccumulator,
+    ResponsesStreamAccumulator,
+    TranscriptionStreamAccumulator,
+)
+
+Kwargs = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OpenAIApi:
+    operation_name: str
+    request_attributes: Callable[[Kwargs], Attributes]
+    """Attributes known before the call, set when the span starts."""
+    result_attributes: Callable[[Any, Kwargs], Attributes]
+    """Attributes read from the SDK's parsed (non-stream) result."""
+    stream_accumulator: Callable[[Kwargs], StreamAccumulator]
+    unread_attributes: Callable[[Kwargs], Attributes]
+    """Attributes for a call whose body the caller consumed without us seeing it parsed."""
+
+
+def _stream_flag(kwargs: Kwargs) -> dict[str, AttributeValue]:
+    return {semconv.GEN_AI_REQUEST_STREAM: True} if extractors.is_stream_request(kwargs) else {}
+
+
+def _usage_requested(kwargs: Kwargs) -> bool:
+    stream_options = extractors.given(kwargs, "stream_options")
+    return isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True
+
+
+def _response_not_read(kwargs: Kwargs) -> Attributes:
+    return {semconv.USAGE_MISSING: semconv.USAGE_MISSING_RESPONSE_NOT_READ}
+
+
+def _nothing(kwargs: Kwargs) -> Attributes:
+    return {}
+
+
+def _speech_request_attributes(kwargs: Kwargs) -> Attributes:
+    attributes = extractors.speech_request_attributes(kwargs)
+    if extractors.raw_response_mode(kwargs) == "stream" or extractors.is_stream_request(kwargs):
+        attributes[semconv.GEN_AI_REQUEST_STREAM] = True
+    return attributes
+
+
+def _audio_seconds_from_file(kwargs: Kwargs) -> Attributes:
+    seconds = audio_duration_seconds(extractors.given(kwargs, "file"))
+    return extractors.audio_seconds_attributes(seconds, semconv.AUDIO_SECONDS_SOURCE_FILE)
+
+
+def _speech_to_text_attributes(result: Any, kwargs: Kwargs) -> Attributes:
+    attributes: dict[str, AttributeValue] = dict(extractors.transcription_token_attributes(result))
+    reported_seconds = extractors.reported_audio_seconds(result)
+    if reported_seconds is not None:
+        attributes.update(
+            extractors.audio_seconds_attributes(reported_seconds, semconv.AUDIO_SECONDS_SOURCE_RESPONSE)
+        )
+    else:
+        # text/srt/vtt bodies, token-billed models and translations report no duration.
+        attributes.update(_audio_seconds_from_file(kwargs))
+    return attributes
+
+
+def _no_stream(kwargs: Kwargs) -> StreamAccumulator:
+    return NoUsageAccumulator()
+
+
+CHAT_COMPLETIONS = OpenAIApi(
+    operation_name=semconv.OPERATION_CHAT,
+    request_attributes=_stream_flag,
+    result_attributes=lambda result, kwargs: extractors.chat_completion_attributes(result),
+    stream_accumulator=lambda kwargs: ChatStreamAccumulator(usage_requested=_usage_requested(kwargs)),
+    unread_attributes=_response_not_read,
+)
+
+RESPONSES = OpenAIApi(
+    operation_name=semconv.OPERATION_CHAT,
+    request_attributes=_stream_flag,
+    result_attributes=lambda result, kwargs: extractors.response_attributes(result),
+    stream_accumulator=lambda kwargs: ResponsesStreamAccumulator(),
+    unread_attributes=_response_not_read,
+)
+
+EMBEDDINGS = OpenAIApi(
+    operation_name=semconv.OPERATION_EMBEDDINGS,
+    request_attributes=_nothing,
+    result_attributes=lambda result, kwargs: extractors.embedding_attributes(result),
+    stream_accumulator=_no_stream,
+    unread_attributes=_response_not_read,
+)
+
+SPEECH = OpenAIApi(
+    operation_name=semconv.OPERATION_TEXT_TO_SPEECH,
+    request_attributes=_speech_request_attributes,
+    result_attributes=lambda result, kwargs: {},
+    stream_accumulator=_no_stream,
+    unread_attributes=_nothing,
+)
+
+_SPEECH_TO_TEXT = OpenAIApi(
+    operation_name=semconv.OPERATION_SPEECH_TO_TEXT,
+    request_attributes=_stream_flag,
+    result_attributes=_speech_to_text_attributes,
+    stream_accumulator=lambda kwargs: TranscriptionStreamAccumulator(lambda: _audio_seconds_from_file(kwargs)),
+    unread_attributes=_audio_seconds_from_file,
+)
+TRANSCRIPTIONS = _SPEECH_TO_TEXT
+TRANSLATIONS = _SPEECH_TO_TEXT

@@ -1,0 +1,158 @@
+"""Read and validate what a call used, from a plain mapping of span attributes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple, Mapping
+
+from otel_carbon import semconv as sc
+
+MAX_TOKENS = 100_000_000
+MAX_CHARACTERS = 100_000_000
+MAX_AUDIO_SECONDS = 7 * 24 * 3600.0
+
+_LLM_OPERATIONS = frozenset(
+    {sc.OPERATION_CHAT, sc.OPERATION_TEXT_COMPLETION, sc.OPERATION_GENERATE_CONTENT}
+)
+_INPUT_TOKEN_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.LEGACY_USAGE_PROMPT_TOKENS)
+_OUTPUT_TOKEN_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.LEGACY_USAGE_COMPLETION_TOKENS)
+_CACHE_READ_KEYS = (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, sc.LEGACY_USAGE_CACHE_READ_INPUT_TOKENS)
+_CACHE_WRITE_KEYS = (
+    sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+    sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    sc.LEGACY_USAGE_CACHE_CREATION_INPUT_TOKENS,
+)
+USAGE_KEYS = frozenset(
+    (*_INPUT_TOKEN_KEYS, *_OUTPUT_TOKEN_KEYS, sc.TTS_CHARACTERS, sc.STT_AUDIO_SECONDS)
+)
+"""A span carrying none of these has nothing to estimate."""
+
+
+class Usage(NamedTuple):
+    """What one call used; built on the hot path, hence a tuple."""
+
+    component: str
+    provider: str | None
+    model: str | None
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    characters: int = 0
+    audio_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class UsageError:
+    """Why no estimate was made; ``message`` names the offending attribute and value."""
+
+    message: str
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _first_present(attributes: Mapping[str, object], keys: tuple[str, ...]) -> tuple[str, object] | None:
+    for key in keys:
+        value = attributes.get(key)
+        if value is not None:
+            return key, value
+    return None
+
+
+def _count(key: str, value: object, maximum: float) -> int:
+    if type(value) is int and 0 <= value <= maximum:  # the common case, checked first for speed
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid(f"{key}={value!r} is not a number")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise _Invalid(f"{key}={value!r} is not a whole count")
+        value = int(value)
+    if value < 0:
+        raise _Invalid(f"{key}={value!r} is negative")
+    if value > maximum:
+        raise _Invalid(f"{key}={value!r} exceeds the plausible maximum {int(maximum)}")
+    return value
+
+
+def _seconds(key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid(f"{key}={value!r} is not a number")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise _Invalid(f"{key}={value!r} is not a finite non-negative number")
+    if seconds > MAX_AUDIO_SECONDS:
+        raise _Invalid(f"{key}={value!r} exceeds the plausible maximum {int(MAX_AUDIO_SECONDS)} s")
+    return seconds
+
+
+def _tokens(attributes: Mapping[str, object], keys: tuple[str, ...]) -> int:
+    found = _first_present(attributes, keys)
+    return _count(found[0], found[1], MAX_TOKENS) if found else 0
+
+
+def _text(attributes: Mapping[str, object], key: str) -> str | None:
+    value = attributes.get(key)
+    return value if type(value) is str and value else None
+
+
+def _component(operation: str | None, attributes: Mapping[str, object]) -> str:
+    if operation in _LLM_OPERATIONS:
+        return sc.COMPONENT_LLM
+    if operation == sc.OPERATION_TEXT_TO_SPEECH or (operation is None and sc.TTS_CHARACTERS in attributes):
+        return sc.COMPONENT_TTS
+    if operation == sc.OPERATION_SPEECH_TO_TEXT or (operation is None and sc.STT_AUDIO_SECONDS in attributes):
+        return sc.COMPONENT_STT
+    if operation == sc.OPERATION_EMBEDDINGS:
+        return sc.COMPONENT_EMBEDDING
+    return sc.COMPONENT_LLM
+
+
+def parse_usage(attributes: Mapping[str, object]) -> Usage | UsageError | None:
+    """The usage a span reports, a reason it cannot be used, or None when it reports none.
+
+    Spans of roll-up operations (agents, tools, workflows) return None: their children carry the usage.
+    """
+    operation = _text(attributes, sc.GEN_AI_OPERATION_NAME)
+    if operation in sc.ROLLUP_OPERATIONS:
+        return None
+    component = _component(operation, attributes)
+    provider = _text(attributes, sc.GEN_AI_PROVIDER_NAME) or _text(attributes, sc.GEN_AI_SYSTEM)
+    model = _text(attributes, sc.GEN_AI_RESPONSE_MODEL) or _text(attributes, sc.GEN_AI_REQUEST_MODEL)
+    try:
+        if component == sc.COMPONENT_TTS:
+            value = attributes.get(sc.TTS_CHARACTERS)
+            if value is None:
+                return UsageError(f"{sc.TTS_CHARACTERS} is missing on a {operation} span")
+            characters = _count(sc.TTS_CHARACTERS, value, MAX_CHARACTERS)
+            return Usage(component, provider, model, characters=characters)
+        if component == sc.COMPONENT_STT:
+            value = attributes.get(sc.STT_AUDIO_SECONDS)
+            if value is None:
+                return UsageError(f"{sc.STT_AUDIO_SECONDS} is missing on a {operation} span")
+            return Usage(component, provider, model, audio_seconds=_seconds(sc.STT_AUDIO_SECONDS, value))
+        input_found = _first_present(attributes, _INPUT_TOKEN_KEYS)
+        output_found = _first_present(attributes, _OUTPUT_TOKEN_KEYS)
+        if input_found is None and output_found is None:
+            return None
+        input_tokens = _count(*input_found, MAX_TOKENS) if input_found else 0
+        output_tokens = _count(*output_found, MAX_TOKENS) if output_found else 0
+        cached = _tokens(attributes, _CACHE_READ_KEYS)
+        _tokens(attributes, _CACHE_WRITE_KEYS)  # validated; cache writes are ordinary input work
+        if cached > input_tokens:
+            return UsageError(
+                f"{sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS}={cached} exceeds "
+                f"{sc.GEN_AI_USAGE_INPUT_TOKENS}={input_tokens}, which must include cached tokens"
+            )
+    except _Invalid as invalid:
+        return UsageError(str(invalid))
+    return Usage(
+        component,
+        provider,
+        model,
+        input_tokens=input_tokens,
+        cached_input_tokens=cached,
+        output_tokens=output_tokens,
+    )

@@ -1,0 +1,75 @@
+"""The energy model and its data files: pure functions over plain data."""
+
+from __future__ import annotations
+
+import pytest
+
+from otel_carbon.processor.model import Usage, estimate, load_coefficients, parse_usage
+from otel_carbon.processor.model.coefficients import _read_toml, normalise_model_name
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("gpt-4o-2024-08-06", "gpt-4o"),
+        ("openai/GPT-4o-mini", "gpt-4o-mini"),
+        ("gpt-4-0613", "gpt-4"),
+        ("claude-3-5-sonnet-20241022", "claude-3-5-sonnet"),
+        ("gpt-4o-mini-tts-2025-12-15", "gpt-4o-mini-tts"),
+        ("mystery-9000", "mystery-9000"),
+        ("o3", "o3"),
+    ],
+)
+def test_model_names_normalise(raw: str, normalised: str) -> None:
+    assert normalise_model_name(raw) == normalised
+
+
+def test_every_catalogued_model_maps_to_a_defined_class() -> None:
+    coefficients = load_coefficients()
+    assert set(coefficients.models.values()) <= set(coefficients.classes)
+
+
+def test_every_class_has_low_le_central_le_high_and_named_sources() -> None:
+    raw = _read_toml("energy_classes.toml")
+    for name, table in raw["classes"].items():
+        assert table["sources"], name
+        for key in ("input", "output", "characters", "audio_minutes"):
+            if key in table:
+                assert 0 < table[key]["low"] <= table[key]["central"] <= table[key]["high"], (name, key)
+        for source in table["sources"]:
+            assert {"title", "url", "year", "licence"} <= set(raw["sources"][source]), source
+
+
+def test_every_grid_and_pue_entry_carries_source_year_and_licence() -> None:
+    for table in _read_toml("grid.toml")["regions"].values():
+        assert {"intensity", "source", "source_id", "year", "licence"} <= set(table)
+    pue = _read_toml("pue.toml")
+    for table in [pue["default"], *pue["providers"].values()]:
+        assert {"pue", "low", "high", "source", "year", "licence"} <= set(table)
+        assert table["low"] <= table["pue"] <= table["high"]
+
+
+def test_parse_usage_returns_none_for_a_span_without_usage() -> None:
+    assert parse_usage({"gen_ai.operation.name": "chat"}) is None
+
+
+def test_estimate_is_zero_for_zero_usage() -> None:
+    coefficients = load_coefficients()
+    result = estimate(
+        Usage("llm", "openai", "gpt-4o"),
+        coefficients.classes["llm.frontier"],
+        coefficients.pue_for("openai"),
+        coefficients.grid_by_region["WORLD"],
+        coefficients.cached_input_factor,
+    )
+    assert result.energy_wh == result.emissions_g == 0.0
+
+
+def test_cached_tokens_cost_a_tenth_of_fresh_input() -> None:
+    coefficients = load_coefficients()
+    energy_class = coefficients.classes["llm.frontier"]
+    args = (energy_class, coefficients.pue_for("openai"), coefficients.grid_by_region["WORLD"],
+            coefficients.cached_input_factor)
+    fresh = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000), *args)
+    cached = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000, cached_input_tokens=1000), *args)
+    assert cached.energy_wh == pytest.approx(fresh.energy_wh * 0.1, rel=1e-12)
