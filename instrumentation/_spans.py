@@ -101,13 +101,6 @@ class CallSpan:
     def ended(self) -> bool:
         return self._ended
 
-    def set_attributes(self, attributes: Attributes) -> None:
-        try:
-            if attributes and not self._ended:
-                self.span.set_attributes(attributes)
-        except Exception:  # noqa: BLE001
-            _logger.debug("otel-carbon: could not set span attributes", exc_info=True)
-
     def end(self, attributes: Attributes | None = None) -> None:
         """End successfully; the status stays UNSET as instrumentation libraries should leave it."""
         if self._claim_end():

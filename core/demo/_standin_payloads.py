@@ -296,6 +296,15 @@ def speech_to_text(task: str, model: str, response_format: str, audio: bytes) ->
     return "application/json", json.dumps(body).encode()
 
 
+def transcription_events(model: str, audio: bytes) -> list[bytes]:
+    """SSE events of ``stream=True`` transcriptions (gpt-4o family): text deltas, then token usage."""
+    _, body = speech_to_text("transcribe", model, "json", audio)
+    done = json.loads(body)
+    events = [{"type": "transcript.text.delta", "delta": word} for word in _words(done["text"])]
+    events.append({"type": "transcript.text.done", "text": done["text"], "usage": done.get("usage")})
+    return [b"data: " + json.dumps(event).encode() + b"\n\n" for event in events]
+
+
 def error_body(status: int) -> dict[str, Any]:
     kinds = {429: ("requests", "rate_limit_exceeded"), 500: ("server_error", "server_error")}
     error_type, code = kinds.get(status, ("invalid_request_error", f"http_{status}"))

@@ -135,9 +135,10 @@ def _route_upload(path: str, fields: dict[str, str], upload: bytes) -> _Reply | 
     task = tasks.get(path)
     if task is None:
         return None
-    content_type, body = payloads.speech_to_text(
-        task, fields.get("model", "whisper-1"), fields.get("response_format", "json"), upload
-    )
+    model = fields.get("model", "whisper-1")
+    if task == "transcribe" and fields.get("stream") == "true":
+        return _Reply(200, "text/event-stream", events=payloads.transcription_events(model, upload))
+    content_type, body = payloads.speech_to_text(task, model, fields.get("response_format", "json"), upload)
     return _Reply(200, content_type, body)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import wave
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 import openai
 
@@ -12,6 +13,15 @@ from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 
 from ..support.otlp_receiver import ExportedSpan
+
+T = TypeVar("T")
+
+
+class AsyncRunner(Protocol):
+    """The ``run_async`` fixture: runs ``scenario(async_client)`` to completion on a fresh event loop."""
+
+    def __call__(self, scenario: Callable[[openai.AsyncOpenAI], Awaitable[T]]) -> T: ...
+
 
 OPENAI_MAJOR = int(openai.__version__.split(".")[0])
 CHAT_MODEL = "gpt-4o-mini"

@@ -11,9 +11,9 @@ from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 
 from ..support.telemetry import Telemetry
+from ._expectations import AsyncRunner
 
 T = TypeVar("T")
-AsyncScenario = Callable[[Callable[[openai.AsyncOpenAI], Awaitable[T]]], T]
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +50,7 @@ def client(standin: StandinServer) -> Iterator[openai.OpenAI]:
 
 
 @pytest.fixture
-def run_async(standin: StandinServer) -> AsyncScenario[object]:
+def run_async(standin: StandinServer) -> AsyncRunner:
     """Run ``scenario(async_client)`` on a fresh event loop with a fresh ``AsyncOpenAI`` client."""
 
     def run(scenario: Callable[[openai.AsyncOpenAI], Awaitable[T]]) -> T:

@@ -12,6 +12,7 @@ from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
+    AsyncRunner,
     CHAT_MODEL,
     MESSAGES,
     assert_attributes,
@@ -64,7 +65,7 @@ def test_create_returns_the_same_object_an_uninstrumented_call_returns(
 
 
 def test_async_create_records_the_same_attributes(
-    telemetry: Telemetry, run_async, standin: StandinServer
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
 ) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> ChatCompletion:
         return await async_client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES)
@@ -83,7 +84,7 @@ def test_parse_is_instrumented_although_it_bypasses_create(
     assert_attributes(telemetry.span().attributes, _completion_attributes(standin, completion))
 
 
-def test_async_parse_is_instrumented(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_parse_is_instrumented(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> ChatCompletion:
         return await async_client.chat.completions.parse(model=CHAT_MODEL, messages=MESSAGES)
 
@@ -153,7 +154,7 @@ def test_server_error_reaches_the_caller_and_marks_the_span_failed(
 
 
 def test_async_rate_limit_error_marks_the_span_failed(
-    telemetry: Telemetry, run_async, standin: StandinServer
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
 ) -> None:
     standin.fail_next(429)
 

@@ -13,6 +13,7 @@ from otel_carbon.demo.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
+    AsyncRunner,
     CHAT_MODEL,
     MESSAGES,
     assert_abandoned,
@@ -199,7 +200,7 @@ def test_with_raw_response_stream_is_traced_once_parsed(telemetry: Telemetry, cl
     assert telemetry.span().attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] == chunks[-1].usage.prompt_tokens
 
 
-def test_async_stream_exhausted_records_usage(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_stream_exhausted_records_usage(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> list[Any]:
         stream = await async_client.chat.completions.create(
             model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options=WITH_USAGE
@@ -221,7 +222,7 @@ def test_async_stream_exhausted_records_usage(telemetry: Telemetry, run_async, s
     )
 
 
-def test_async_with_block_left_early_ends_the_span_once(telemetry: Telemetry, run_async) -> None:
+def test_async_with_block_left_early_ends_the_span_once(telemetry: Telemetry, run_async: AsyncRunner) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> None:
         stream = await async_client.chat.completions.create(
             model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options=WITH_USAGE
@@ -237,7 +238,7 @@ def test_async_with_block_left_early_ends_the_span_once(telemetry: Telemetry, ru
     assert span.attributes[semconv.USAGE_MISSING] == semconv.USAGE_MISSING_STREAM_INCOMPLETE
 
 
-def test_async_stream_closed_early_with_aclose_ends_the_span_once(telemetry: Telemetry, run_async) -> None:
+def test_async_stream_closed_early_with_aclose_ends_the_span_once(telemetry: Telemetry, run_async: AsyncRunner) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> None:
         stream = await async_client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, stream=True)
         await stream.__anext__()
@@ -249,7 +250,7 @@ def test_async_stream_closed_early_with_aclose_ends_the_span_once(telemetry: Tel
     assert telemetry.span().status_code == "UNSET"
 
 
-def test_async_abandoned_stream_is_ended_when_garbage_collected(telemetry: Telemetry, run_async) -> None:
+def test_async_abandoned_stream_is_ended_when_garbage_collected(telemetry: Telemetry, run_async: AsyncRunner) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> None:
         stream = await async_client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, stream=True)
         await stream.__anext__()
@@ -262,7 +263,7 @@ def test_async_abandoned_stream_is_ended_when_garbage_collected(telemetry: Telem
 
 
 def test_async_connection_dropped_mid_stream_marks_the_span_failed(
-    telemetry: Telemetry, run_async, standin: StandinServer
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
 ) -> None:
     standin.break_stream_after(1)
 
@@ -277,7 +278,7 @@ def test_async_connection_dropped_mid_stream_marks_the_span_failed(
     assert_failed(telemetry.span(), mid_stream_error_type())
 
 
-def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async) -> None:
+def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async: AsyncRunner) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         async with async_client.chat.completions.stream(
             model=CHAT_MODEL, messages=MESSAGES, stream_options=WITH_USAGE
@@ -289,3 +290,18 @@ def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async) -> N
     completion = run_async(scenario)
 
     assert telemetry.span().attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == completion.usage.completion_tokens
+
+
+def test_with_streaming_response_of_a_stream_is_traced_once_parsed(
+    telemetry: Telemetry, client: openai.OpenAI
+) -> None:
+    with client.chat.completions.with_streaming_response.create(
+        model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options=WITH_USAGE
+    ) as response:
+        stream = response.parse()
+        assert isinstance(stream, openai.Stream)
+        chunks = list(stream)
+
+    span = telemetry.span()
+    assert span.status_code == "UNSET"
+    assert span.attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == chunks[-1].usage.completion_tokens

@@ -11,7 +11,7 @@ from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 
 from ..support.telemetry import Telemetry
-from ._expectations import assert_attributes, assert_failed, start_attributes
+from ._expectations import AsyncRunner, assert_attributes, assert_failed, start_attributes
 
 pytestmark = pytest.mark.usefixtures("instrument_openai")
 
@@ -47,7 +47,7 @@ def test_create_returns_what_an_uninstrumented_call_returns(
     assert instrumented == plain
 
 
-def test_async_create_records_input_tokens(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_create_records_input_tokens(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> CreateEmbeddingResponse:
         return await async_client.embeddings.create(model=EMBEDDING_MODEL, input=TEXTS)
 

@@ -15,6 +15,7 @@ from otel_carbon.demo.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
+    AsyncRunner,
     CHAT_MODEL,
     assert_abandoned,
     assert_attributes,
@@ -54,7 +55,7 @@ def test_create_records_usage_as_chat(telemetry: Telemetry, client: openai.OpenA
     assert_attributes(span.attributes, _response_attributes(standin, response))
 
 
-def test_async_create_records_usage(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_create_records_usage(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Response:
         return await async_client.responses.create(model=CHAT_MODEL, input=PROMPT)
 
@@ -72,7 +73,7 @@ def test_parse_with_a_text_format_is_instrumented(
     assert_attributes(telemetry.span().attributes, _response_attributes(standin, parsed))
 
 
-def test_async_parse_is_instrumented(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_parse_is_instrumented(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         return await async_client.responses.parse(model=CHAT_MODEL, input=PROMPT, text_format=Answer)
 
@@ -147,7 +148,7 @@ def test_connection_dropped_mid_stream_marks_the_span_failed(
     assert span.attributes[semconv.USAGE_MISSING] == semconv.USAGE_MISSING_STREAM_INCOMPLETE
 
 
-def test_async_stream_records_usage(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_stream_records_usage(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> list[Any]:
         stream = await async_client.responses.create(model=CHAT_MODEL, input=PROMPT, stream=True)
         assert isinstance(stream, openai.AsyncStream)
@@ -158,7 +159,7 @@ def test_async_stream_records_usage(telemetry: Telemetry, run_async, standin: St
     assert_attributes(telemetry.span().attributes, _response_attributes(standin, events[-1].response, stream=True))
 
 
-def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         async with async_client.responses.stream(model=CHAT_MODEL, input=PROMPT) as stream:
             async for _ in stream:

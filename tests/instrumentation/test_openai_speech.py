@@ -14,6 +14,7 @@ from otel_carbon.demo.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
+    AsyncRunner,
     OPENAI_MAJOR,
     assert_abandoned,
     assert_attributes,
@@ -53,7 +54,7 @@ def test_create_records_characters_and_speech_output(
     assert_attributes(span.attributes, _speech(standin))
 
 
-def test_async_create_records_characters(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_create_records_characters(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> bytes:
         audio = await async_client.audio.speech.create(model=TTS_MODEL, voice="alloy", input=TEXT)
         return audio.content
@@ -128,7 +129,7 @@ def test_connection_dropped_mid_audio_marks_the_span_failed(
 
 
 def test_async_streaming_response_iterated_to_the_end_ends_the_span_once(
-    telemetry: Telemetry, run_async, standin: StandinServer
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
 ) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> bytes:
         async with async_client.audio.speech.with_streaming_response.create(
@@ -141,7 +142,7 @@ def test_async_streaming_response_iterated_to_the_end_ends_the_span_once(
     assert_attributes(telemetry.span().attributes, _speech(standin, stream=True))
 
 
-def test_async_streaming_response_closed_unread_ends_the_span(telemetry: Telemetry, run_async) -> None:
+def test_async_streaming_response_closed_unread_ends_the_span(telemetry: Telemetry, run_async: AsyncRunner) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> None:
         async with async_client.audio.speech.with_streaming_response.create(
             model=TTS_MODEL, voice="alloy", input=TEXT

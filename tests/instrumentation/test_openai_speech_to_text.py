@@ -13,7 +13,7 @@ from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 
 from ..support.telemetry import Telemetry
-from ._expectations import assert_attributes, assert_failed, start_attributes, wav_bytes
+from ._expectations import AsyncRunner, assert_attributes, assert_failed, start_attributes, wav_bytes
 
 pytestmark = [
     pytest.mark.usefixtures("instrument_openai"),
@@ -129,7 +129,7 @@ def test_unreadable_audio_without_reported_duration_is_marked_unreadable(
     )
 
 
-def test_async_transcription_records_seconds(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_transcription_records_seconds(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         return await async_client.audio.transcriptions.create(model="whisper-1", file=UPLOAD)
 
@@ -155,7 +155,7 @@ def test_translation_verbose_json_takes_seconds_from_the_response(
     assert_attributes(telemetry.span().attributes, _seconds(standin, "whisper-1", "response"))
 
 
-def test_async_translation_records_seconds(telemetry: Telemetry, run_async, standin: StandinServer) -> None:
+def test_async_translation_records_seconds(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         return await async_client.audio.translations.create(model="whisper-1", file=UPLOAD, response_format="text")
 
@@ -175,3 +175,44 @@ def test_rate_limit_error_marks_the_span_failed(
     span = telemetry.span()
     assert_failed(span, "openai.RateLimitError")
     assert semconv.STT_AUDIO_SECONDS not in span.attributes
+
+
+def test_streamed_transcription_records_tokens_from_the_done_event_and_seconds_from_the_file(
+    telemetry: Telemetry, client: openai.OpenAI, standin: StandinServer
+) -> None:
+    stream = client.audio.transcriptions.create(model="gpt-4o-mini-transcribe", file=UPLOAD, stream=True)
+    assert isinstance(stream, openai.Stream)
+    events = list(stream)
+
+    usage = events[-1].usage
+    assert events[-1].type == "transcript.text.done"
+    assert_attributes(
+        telemetry.span().attributes,
+        {
+            **_seconds(standin, "gpt-4o-mini-transcribe", "file"),
+            semconv.GEN_AI_REQUEST_STREAM: True,
+            semconv.GEN_AI_USAGE_INPUT_TOKENS: usage.input_tokens,
+            semconv.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
+            semconv.GEN_AI_USAGE_AUDIO_INPUT_TOKENS: usage.input_token_details.audio_tokens,
+        },
+    )
+
+
+def test_an_upload_our_code_cannot_measure_never_changes_the_call(
+    telemetry: Telemetry, client: openai.OpenAI, standin: StandinServer
+) -> None:
+    class UnseekableAfterUpload(io.BytesIO):
+        def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+            if self.tell() == len(AUDIO):  # the SDK has read it; we may not rewind
+                raise OSError("this upload cannot be rewound")
+            return super().seek(offset, whence)
+
+    upload = UnseekableAfterUpload(AUDIO)
+    upload.name = "meeting.wav"
+
+    text = client.audio.transcriptions.create(model="whisper-1", file=upload, response_format="text")
+
+    assert text.startswith("Stand-in transcribe"), text
+    span = telemetry.span()
+    assert span.status_code == "UNSET"
+    assert span.attributes[semconv.USAGE_MISSING] == semconv.USAGE_MISSING_AUDIO_UNREADABLE

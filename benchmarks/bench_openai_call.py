@@ -1,0 +1,84 @@
+"""An instrumented openai chat call beside the same call uninstrumented, in one run.
+
+The OpenAI stand-in runs in its own process on 127.0.0.1 (answers in well under 2 ms). The
+instrumented rounds run the whole otel-carbon stack: the OpenAI instrumentation, the carbon
+processor with its two histograms in an SDK MeterProvider, and a BatchSpanProcessor exporting
+to a no-op exporter. Rounds alternate (uninstrument / instrument) so drift hits both alike.
+Target: instrumented <= 1.08x uninstrumented.
+
+    python benchmarks/bench_openai_call.py [--calls 300] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from typing import Sequence
+
+import openai
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+from otel_carbon.instrumentation.openai import OpenAIInstrumentor
+from otel_carbon.processor import CarbonConfig, attach_processor
+
+MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Book a table for two at eight."}]
+
+
+class NoOpExporter(SpanExporter):
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+def start_standin() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "otel_carbon.demo.standin"], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    return process, line.split(" at ")[1].split(" ")[0]
+
+
+def per_call_milliseconds(client: openai.OpenAI, calls: int) -> float:
+    started = time.perf_counter()
+    for _ in range(calls):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)  # type: ignore[arg-type]
+    return (time.perf_counter() - started) / calls * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    process, base_url = start_standin()
+    try:
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(BatchSpanProcessor(NoOpExporter()))
+        meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+        attach_processor(tracer_provider, meter_provider, CarbonConfig.from_env({}))
+        instrumentor = OpenAIInstrumentor()
+        client = openai.OpenAI(base_url=base_url, api_key="bench", max_retries=0)
+        per_call_milliseconds(client, 50)  # warm the connection pool and lazy imports
+        plain, instrumented = [], []
+        for _ in range(args.rounds):
+            plain.append(per_call_milliseconds(client, args.calls))
+            instrumentor.instrument(tracer_provider=tracer_provider)
+            instrumented.append(per_call_milliseconds(client, args.calls))
+            instrumentor.uninstrument()
+        plain_ms, instrumented_ms = statistics.median(plain), statistics.median(instrumented)
+        print(f"uninstrumented chat call  {plain_ms:7.3f} ms")
+        print(f"instrumented chat call    {instrumented_ms:7.3f} ms")
+        print(f"ratio                     {instrumented_ms / plain_ms:7.3f}x (target <= 1.08x)")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
