@@ -87,7 +87,7 @@ async def _maybe_await(value: Any) -> Any:
     return value
 
 
-class _ResponseCloseWatcher(wrapt.ObjectProxy):  # type: ignore[misc]
+class _ResponseCloseWatcher(wrapt.ObjectProxy):
     """Stands in for ``stream.response`` so that closing the HTTP response ends the span."""
 
     def __init__(self, response: Any, ending: _StreamEnding) -> None:
@@ -107,7 +107,7 @@ class _ResponseCloseWatcher(wrapt.ObjectProxy):  # type: ignore[misc]
             self._self_ending.succeed(completed=False)
 
 
-class _TracedStreamBase(wrapt.ObjectProxy):  # type: ignore[misc]
+class _TracedStreamBase(wrapt.ObjectProxy):
     def __init__(self, stream: Any, call: CallSpan, accumulator: StreamAccumulator) -> None:
         super().__init__(stream)
         self._self_ending = _StreamEnding(call, accumulator)

@@ -151,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self._read_body()
         content_type = self.headers.get("Content-Type", "")
         reply: _Reply | None
         if content_type.startswith("multipart/form-data"):
@@ -169,6 +169,20 @@ class _Handler(BaseHTTPRequestHandler):
             reply = _json_reply({"error": {"message": f"No stand-in for {self.path}", "type": "invalid_request_error",
                                            "param": None, "code": "unknown_url"}}, 404)
         self._send(reply)
+
+    def _read_body(self) -> bytes:
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        # httpx streams uploads of unknown length (file objects it cannot measure) in chunks.
+        pieces: list[bytes] = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(pieces)
+            pieces.append(self.rfile.read(size))
+            self.rfile.readline()
 
     def _send(self, reply: _Reply) -> None:
         break_after = self.server.script.take_break() if reply.status == 200 else None
@@ -231,8 +245,8 @@ class StandinServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._running().server_address[:2]
-        return f"http://{host}:{port}/v1"
+        port = self._running().server_address[1]
+        return f"http://{self._address[0]}:{port}/v1"
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -17,7 +17,7 @@ import importlib
 from collections.abc import Collection
 from typing import Any, Callable
 
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.trace import get_tracer
 from wrapt import wrap_function_wrapper
@@ -66,7 +66,7 @@ def _owner_and_method(module_name: str, target: str) -> tuple[Any, str] | None:
     return (owner, method_name) if hasattr(owner, method_name) else None
 
 
-class OpenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+class OpenAIInstrumentor(BaseInstrumentor):
     """Emits a CLIENT span with usage for each OpenAI call; never computes energy."""
 
     _context: wrappers.WrapperContext | None = None

@@ -57,7 +57,8 @@ def server_address_and_port(instance: Any) -> tuple[str | None, int | None]:
         return None, None
     port = getattr(base_url, "port", None)
     scheme = getattr(base_url, "scheme", None)
-    if not isinstance(port, int) or isinstance(port, bool) or port == _DEFAULT_PORTS.get(scheme):
+    default_port = _DEFAULT_PORTS.get(scheme) if isinstance(scheme, str) else None
+    if not isinstance(port, int) or isinstance(port, bool) or port == default_port:
         return host, None
     return host, port
 

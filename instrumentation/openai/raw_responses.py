@@ -35,7 +35,7 @@ class ResponseCompletion(Protocol):
     def abandon(self) -> None: ...
 
 
-class _TracedResponseBase(wrapt.ObjectProxy):  # type: ignore[misc]
+class _TracedResponseBase(wrapt.ObjectProxy):
     def __init__(self, response: Any, completion: ResponseCompletion) -> None:
         super().__init__(response)
         self._self_completion = completion

@@ -22,7 +22,7 @@ from opentelemetry.trace import Tracer
 
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import CallSpan, start_client_span
-from otel_carbon.instrumentation._streams import TracedAsyncStream, TracedStream
+from otel_carbon.instrumentation._streams import StreamAccumulator, TracedAsyncStream, TracedStream
 from otel_carbon.instrumentation.openai import extractors
 from otel_carbon.instrumentation.openai.apis import (
     CHAT_COMPLETIONS,
@@ -70,7 +70,7 @@ class _CallCompletion:
         self._api = api
         self._kwargs = kwargs
         self._call = call
-        self._stream_accumulator: Any = None
+        self._stream_accumulator: StreamAccumulator | None = None
 
     @property
     def ended(self) -> bool:
@@ -106,17 +106,27 @@ class _CallCompletion:
     def finish_unread(self) -> None:
         if self._call.ended:
             return
-        if self._stream_accumulator is not None:
-            self._call.end(self._stream_accumulator.final_attributes(completed=False))
-        else:
-            self._call.end(self._api.unread_attributes(self._kwargs))
+        try:
+            if self._stream_accumulator is not None:
+                attributes = self._stream_accumulator.final_attributes(completed=False)
+            else:
+                attributes = self._api.unread_attributes(self._kwargs)
+        except Exception:  # noqa: BLE001
+            _logger.debug("otel-carbon: could not summarise an unread response", exc_info=True)
+            attributes = {}
+        self._call.end(attributes)
 
     def fail(self, error: BaseException) -> None:
         self._call.end_with_error(error)
 
     def abandon(self) -> None:
-        if not self._call.ended:
-            self._call.end_abandoned(self._api.unread_attributes(self._kwargs))
+        if self._call.ended:
+            return
+        try:
+            attributes = self._api.unread_attributes(self._kwargs)
+        except Exception:  # noqa: BLE001
+            attributes = {}
+        self._call.end_abandoned(attributes)
 
 
 def _has_async_parse(result: Any) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
@@ -25,7 +26,8 @@ class AsyncRunner(Protocol):
 
 OPENAI_MAJOR = int(openai.__version__.split(".")[0])
 CHAT_MODEL = "gpt-4o-mini"
-MESSAGES = [{"role": "user", "content": "How much energy does this question cost?"}]
+PROMPT_TEXT = "How much energy does this question cost?"
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": PROMPT_TEXT}]
 
 
 def assert_attributes(actual: dict[str, Any], expected: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionStreamOptionsParam
 
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
@@ -26,7 +27,7 @@ from ._expectations import (
 
 pytestmark = pytest.mark.usefixtures("instrument_openai")
 
-WITH_USAGE = {"include_usage": True}
+WITH_USAGE: ChatCompletionStreamOptionsParam = {"include_usage": True}
 
 
 def _stream(client: openai.OpenAI, **extra: Any) -> Any:
