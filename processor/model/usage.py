@@ -115,6 +115,7 @@ def parse_usage(attributes: Mapping[str, object]) -> Usage | UsageError | None:
 
     Spans of roll-up operations (agents, tools, workflows) return None: their children carry the usage.
     """
+    get = attributes.get
     operation = _text(attributes, sc.GEN_AI_OPERATION_NAME)
     if operation in sc.ROLLUP_OPERATIONS:
         return None
@@ -123,13 +124,12 @@ def parse_usage(attributes: Mapping[str, object]) -> Usage | UsageError | None:
     model = _text(attributes, sc.GEN_AI_RESPONSE_MODEL) or _text(attributes, sc.GEN_AI_REQUEST_MODEL)
     try:
         if component == sc.COMPONENT_TTS:
-            value = attributes.get(sc.TTS_CHARACTERS)
+            value = get(sc.TTS_CHARACTERS)
             if value is None:
                 return UsageError(f"{sc.TTS_CHARACTERS} is missing on a {operation} span")
-            characters = _count(sc.TTS_CHARACTERS, value, MAX_CHARACTERS)
-            return Usage(component, provider, model, characters=characters)
+            return Usage(component, provider, model, characters=_count(sc.TTS_CHARACTERS, value, MAX_CHARACTERS))
         if component == sc.COMPONENT_STT:
-            value = attributes.get(sc.STT_AUDIO_SECONDS)
+            value = get(sc.STT_AUDIO_SECONDS)
             if value is None:
                 return UsageError(f"{sc.STT_AUDIO_SECONDS} is missing on a {operation} span")
             return Usage(component, provider, model, audio_seconds=_seconds(sc.STT_AUDIO_SECONDS, value))
@@ -141,18 +141,11 @@ def parse_usage(attributes: Mapping[str, object]) -> Usage | UsageError | None:
         output_tokens = _count(*output_found, MAX_TOKENS) if output_found else 0
         cached = _tokens(attributes, _CACHE_READ_KEYS)
         _tokens(attributes, _CACHE_WRITE_KEYS)  # validated; cache writes are ordinary input work
-        if cached > input_tokens:
-            return UsageError(
-                f"{sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS}={cached} exceeds "
-                f"{sc.GEN_AI_USAGE_INPUT_TOKENS}={input_tokens}, which must include cached tokens"
-            )
     except _Invalid as invalid:
         return UsageError(str(invalid))
-    return Usage(
-        component,
-        provider,
-        model,
-        input_tokens=input_tokens,
-        cached_input_tokens=cached,
-        output_tokens=output_tokens,
-    )
+    if cached > input_tokens:
+        return UsageError(
+            f"{sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS}={cached} exceeds "
+            f"{sc.GEN_AI_USAGE_INPUT_TOKENS}={input_tokens}, which must include cached tokens"
+        )
+    return Usage(component, provider, model, input_tokens, cached, output_tokens)
