@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import gc
 import tracemalloc
-from typing import Sequence
+from collections.abc import Sequence
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
-
 from otel_carbon.processor import CarbonConfig, attach_processor
 
 
@@ -53,24 +52,28 @@ def main() -> None:
     baseline = 0
     for call in range(1, args.spans + 1):
         with tracer.start_as_current_span("chat") as span:
-            span.set_attributes({
-                "gen_ai.operation.name": "chat",
-                "gen_ai.provider.name": "openai",
-                "gen_ai.request.model": f"house-model-{call % 500}",
-                "gen_ai.agent.name": f"agent-{call % 300}",
-                "gen_ai.conversation.id": f"conversation-{call}",
-                "gen_ai.response.id": f"response-{call}",
-                "gen_ai.usage.input_tokens": 100 + call % 50,
-                "gen_ai.usage.output_tokens": 20 + call % 30,
-            })
+            span.set_attributes(
+                {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.provider.name": "openai",
+                    "gen_ai.request.model": f"house-model-{call % 500}",
+                    "gen_ai.agent.name": f"agent-{call % 300}",
+                    "gen_ai.conversation.id": f"conversation-{call}",
+                    "gen_ai.response.id": f"response-{call}",
+                    "gen_ai.usage.input_tokens": 100 + call % 50,
+                    "gen_ai.usage.output_tokens": 20 + call % 30,
+                }
+            )
         if call == 1000:
             gc.collect()
             baseline = tracemalloc.get_traced_memory()[0]
         if call in checkpoints:
             gc.collect()
             heap = tracemalloc.get_traced_memory()[0]
-            print(f"{call:>7} spans: heap {heap / 1024:8.1f} KiB (+{(heap - baseline) / 1024:6.1f} KiB since 1,000), "
-                  f"metric series {series_count(reader)}")
+            print(
+                f"{call:>7} spans: heap {heap / 1024:8.1f} KiB (+{(heap - baseline) / 1024:6.1f} KiB since 1,000), "
+                f"metric series {series_count(reader)}"
+            )
 
 
 if __name__ == "__main__":

@@ -16,14 +16,13 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import openai
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 from otel_carbon.processor import CarbonConfig, attach_processor
 
@@ -36,9 +35,7 @@ class NoOpExporter(SpanExporter):
 
 
 def start_standin() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "otel_carbon.demo.standin"], stdout=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([sys.executable, "-m", "otel_carbon.demo.standin"], stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
     return process, line.split(" at ")[1].split(" ")[0]

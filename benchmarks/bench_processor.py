@@ -16,7 +16,7 @@ import argparse
 import gc
 import statistics
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
@@ -24,7 +24,6 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind
-
 from otel_carbon.processor import CarbonConfig, attach_processor
 
 START_ATTRIBUTES = {
@@ -87,9 +86,16 @@ def main() -> None:
             times[variant].append(per_span_microseconds(run, args.spans))
     bare, attributes, processor = (statistics.median(times[variant]) for variant in runs)
     print(f"bare SDK span                      {bare:7.2f} us")
-    print(f"+ carbon processor, no-op metrics  {attributes:7.2f} us  (estimate + attributes: {(attributes - bare) / bare:.2f}x)")
-    print(f"+ carbon processor, SDK metrics    {processor:7.2f} us  (two histogram records: {(processor - attributes) / bare:.2f}x)")
-    print(f"processor cost                     {processor - bare:7.2f} us = {(processor - bare) / bare:.2f}x the bare span (target <= 1.00x)")
+    print(
+        f"+ carbon processor, no-op metrics  {attributes:7.2f} us  (estimate + attributes: {(attributes - bare) / bare:.2f}x)"
+    )
+    print(
+        f"+ carbon processor, SDK metrics    {processor:7.2f} us  (two histogram records: {(processor - attributes) / bare:.2f}x)"
+    )
+    print(
+        f"processor cost                     {processor - bare:7.2f} us = {(processor - bare) / bare:.2f}x the bare span (target <= 1.00x)"
+    )
+
 
 if __name__ == "__main__":
     main()

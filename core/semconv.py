@@ -53,9 +53,7 @@ OPERATION_EMBEDDINGS: Final = "embeddings"
 OPERATION_TEXT_TO_SPEECH: Final = "text_to_speech"
 OPERATION_SPEECH_TO_TEXT: Final = "speech_to_text"
 # Operations whose usage is a roll-up of child inference spans: never estimated, to avoid counting twice.
-ROLLUP_OPERATIONS: Final = frozenset(
-    {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow", "plan"}
-)
+ROLLUP_OPERATIONS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow", "plan"})
 
 OUTPUT_TYPE_SPEECH: Final = "speech"
 OUTPUT_TYPE_TEXT: Final = "text"

@@ -22,7 +22,6 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import wrapt
-
 from otel_carbon.instrumentation._spans import Attributes, CallSpan
 
 _logger = logging.getLogger(__name__)
@@ -116,9 +115,7 @@ class _TracedStreamBase(wrapt.ObjectProxy):
     @property
     def response(self) -> Any:
         if self._self_response_watcher is None:
-            self._self_response_watcher = _ResponseCloseWatcher(
-                self.__wrapped__.response, self._self_ending
-            )
+            self._self_response_watcher = _ResponseCloseWatcher(self.__wrapped__.response, self._self_ending)
         return self._self_response_watcher
 
     def __del__(self) -> None:

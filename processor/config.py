@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, TypeVar
+from typing import TypeVar
 
 _logger = logging.getLogger("otel_carbon")
 T = TypeVar("T")
@@ -48,7 +49,9 @@ class CarbonConfig:
     region_choices: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, region_choices: frozenset[str] | None = None) -> CarbonConfig:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, region_choices: frozenset[str] | None = None
+    ) -> CarbonConfig:
         env = os.environ if environ is None else environ
         choices = region_choices if region_choices is not None else _bundled_regions()
         return cls(

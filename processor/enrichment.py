@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, Mapping, Union
+from typing import NamedTuple
 
 from otel_carbon import semconv as sc
 from otel_carbon.processor.config import ENV_GRID_INTENSITY, ENV_MODELS_FILE, CarbonConfig
-from otel_carbon.processor.model import Coefficients, Pue, Range, Usage, UsageError, estimate, load_coefficients, parse_usage
+from otel_carbon.processor.model import (
+    Coefficients,
+    Pue,
+    Range,
+    Usage,
+    UsageError,
+    estimate,
+    load_coefficients,
+    parse_usage,
+)
 from otel_carbon.processor.model.coefficients import EnergyClass
 from otel_carbon.processor.model.grid import resolve_grid
 from otel_carbon.processor.model.usage import USAGE_KEYS
 
 _logger = logging.getLogger("otel_carbon")
-AttributeValue = Union[str, bool, int, float]
-_ProfileKey = tuple[str, Union[str, None], Union[str, None]]
+AttributeValue = str | bool | int | float
+_ProfileKey = tuple[str, str | None, str | None]
 _PROFILE_CACHE_SIZE = 1024
 WH_TO_JOULES = 3600.0
 
@@ -145,5 +155,7 @@ def _load(config: CarbonConfig) -> Coefficients:
     try:
         return load_coefficients(config.models_file)
     except Exception as error:  # a bad user file must not break the app
-        _logger.warning("otel-carbon: ignoring %s=%s: %s; using the bundled catalogue", ENV_MODELS_FILE, config.models_file, error)
+        _logger.warning(
+            "otel-carbon: ignoring %s=%s: %s; using the bundled catalogue", ENV_MODELS_FILE, config.models_file, error
+        )
         return load_coefficients()

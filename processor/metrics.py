@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from opentelemetry.metrics import Meter
-
 from otel_carbon import semconv as sc
 
 # Per-call energy spans ~0.1 J (a short embedding) to ~100 kJ (a long reasoning answer).

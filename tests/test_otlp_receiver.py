@@ -133,4 +133,4 @@ def test_retryable_failure_is_retried_by_the_exporter(otlp_receiver: OtlpReceive
 
 def test_endpoint_requires_a_started_receiver() -> None:
     with pytest.raises(RuntimeError):
-        OtlpReceiver().endpoint
+        _ = OtlpReceiver().endpoint

@@ -186,7 +186,10 @@ def response_events(request: dict[str, Any]) -> list[bytes]:
     events: list[tuple[str, dict[str, Any]]] = [
         ("response.created", {"response": started}),
         ("response.in_progress", {"response": started}),
-        ("response.output_item.added", {"output_index": 0, "item": {**message, "status": "in_progress", "content": []}}),
+        (
+            "response.output_item.added",
+            {"output_index": 0, "item": {**message, "status": "in_progress", "content": []}},
+        ),
         ("response.content_part.added", {**item_ids, "part": {**part, "text": ""}}),
     ]
     events += [
@@ -236,16 +239,20 @@ def embeddings(request: dict[str, Any]) -> dict[str, Any]:
 # --- audio ---------------------------------------------------------------------------------
 
 
-def speech_wav(text: str) -> bytes:
-    """Silence as a valid 16-bit mono WAV, 20 ms a character (0.1 s to 3 s)."""
-    seconds = min(3.0, max(0.1, 0.02 * len(text)))
+def silence_wav(seconds: float, sample_rate: int = SPEECH_SAMPLE_RATE) -> bytes:
+    """``seconds`` of silence as a valid 16-bit mono WAV file."""
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as writer:
         writer.setnchannels(1)
         writer.setsampwidth(2)
-        writer.setframerate(SPEECH_SAMPLE_RATE)
-        writer.writeframes(b"\x00\x00" * int(seconds * SPEECH_SAMPLE_RATE))
+        writer.setframerate(sample_rate)
+        writer.writeframes(b"\x00\x00" * int(seconds * sample_rate))
     return buffer.getvalue()
+
+
+def speech_wav(text: str) -> bytes:
+    """Silence as a valid 16-bit mono WAV, 20 ms a character (0.1 s to 3 s)."""
+    return silence_wav(min(3.0, max(0.1, 0.02 * len(text))))
 
 
 def audio_seconds(audio: bytes) -> float:
@@ -270,14 +277,27 @@ def speech_to_text(task: str, model: str, response_format: str, audio: bytes) ->
     if response_format == "text":
         return "text/plain; charset=utf-8", (text + "\n").encode()
     if response_format == "srt":
-        return "text/plain; charset=utf-8", f"1\n{_timestamp(0, ',')} --> {_timestamp(seconds, ',')}\n{text}\n\n".encode()
+        return (
+            "text/plain; charset=utf-8",
+            f"1\n{_timestamp(0, ',')} --> {_timestamp(seconds, ',')}\n{text}\n\n".encode(),
+        )
     if response_format == "vtt":
         cue = f"{_timestamp(0, '.')} --> {_timestamp(seconds, '.')}\n{text}\n\n"
         return "text/vtt; charset=utf-8", f"WEBVTT\n\n{cue}".encode()
     body: dict[str, Any] = {"text": text}
     if response_format == "verbose_json":
-        segment = {"id": 0, "seek": 0, "start": 0.0, "end": seconds, "text": text, "tokens": [1], "temperature": 0.0,
-                   "avg_logprob": -0.1, "compression_ratio": 1.0, "no_speech_prob": 0.0}
+        segment = {
+            "id": 0,
+            "seek": 0,
+            "start": 0.0,
+            "end": seconds,
+            "text": text,
+            "tokens": [1],
+            "temperature": 0.0,
+            "avg_logprob": -0.1,
+            "compression_ratio": 1.0,
+            "no_speech_prob": 0.0,
+        }
         body.update({"task": task, "language": "english", "duration": seconds, "segments": [segment]})
         if task == "transcribe":
             body["usage"] = {"type": "duration", "seconds": seconds}

@@ -166,8 +166,17 @@ class _Handler(BaseHTTPRequestHandler):
         if failure is not None:
             reply = _json_reply(payloads.error_body(failure), failure)
         elif reply is None:
-            reply = _json_reply({"error": {"message": f"No stand-in for {self.path}", "type": "invalid_request_error",
-                                           "param": None, "code": "unknown_url"}}, 404)
+            reply = _json_reply(
+                {
+                    "error": {
+                        "message": f"No stand-in for {self.path}",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "unknown_url",
+                    }
+                },
+                404,
+            )
         self._send(reply)
 
     def _read_body(self) -> bytes:

@@ -12,18 +12,16 @@ or on its own (it then sets the SDK up in code with ``otel_carbon.configure``)::
 
 from __future__ import annotations
 
-import io
-import wave
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import openai
+import otel_carbon
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-
-import otel_carbon
 from otel_carbon import semconv as sc
+from otel_carbon.demo._standin_payloads import silence_wav
 from otel_carbon.demo.standin import StandinServer
 
 USER_TURNS = (
@@ -77,14 +75,7 @@ class CarbonLedger(SpanProcessor):
 
 def _spoken(text: str) -> bytes:
     """One second of silence per eight words: a stand-in for the caller's microphone."""
-    seconds = max(1, len(text.split()) // 8 + 1)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(16000)
-        audio.writeframes(b"\x00\x00" * 16000 * seconds)
-    return buffer.getvalue()
+    return silence_wav(max(1, len(text.split()) // 8 + 1), sample_rate=16000)
 
 
 def _tracer_provider() -> TracerProvider:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from opentelemetry.util.types import AttributeValue
-
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import Attributes
 from otel_carbon.instrumentation._streams import StreamAccumulator
@@ -68,9 +67,7 @@ def _speech_to_text_attributes(result: Any, kwargs: Kwargs) -> Attributes:
     attributes: dict[str, AttributeValue] = dict(extractors.transcription_token_attributes(result))
     reported_seconds = extractors.reported_audio_seconds(result)
     if reported_seconds is not None:
-        attributes.update(
-            extractors.audio_seconds_attributes(reported_seconds, semconv.AUDIO_SECONDS_SOURCE_RESPONSE)
-        )
+        attributes.update(extractors.audio_seconds_attributes(reported_seconds, semconv.AUDIO_SECONDS_SOURCE_RESPONSE))
     else:
         # text/srt/vtt bodies, token-billed models and translations report no duration.
         attributes.update(_audio_seconds_from_file(kwargs))

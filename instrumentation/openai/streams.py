@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from opentelemetry.util.types import AttributeValue
-
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import Attributes
 from otel_carbon.instrumentation.openai import extractors
@@ -129,4 +128,3 @@ class UnreadResponseAccumulator:
 
     def final_attributes(self, *, completed: bool) -> Attributes:
         return self._attributes
-

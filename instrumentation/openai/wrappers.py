@@ -12,14 +12,13 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import Tracer
-
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import CallSpan, start_client_span
 from otel_carbon.instrumentation._streams import StreamAccumulator, TracedAsyncStream, TracedStream

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -145,14 +146,12 @@ def _models(raw: Mapping[str, Any]) -> dict[str, str]:
 
 def _grid(raw: Mapping[str, Any]) -> dict[str, GridIntensity]:
     return {
-        region: GridIntensity(
-            float(table["intensity"]), region, str(table["source_id"])
-        )
+        region: GridIntensity(float(table["intensity"]), region, str(table["source_id"]))
         for region, table in raw["regions"].items()
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_coefficients(models_file: Path | None = None) -> Coefficients:
     """The bundled coefficients, with ``models_file`` (TOML, same shape as data/models.toml) layered on top."""
     energy = _read_toml("energy_classes.toml")

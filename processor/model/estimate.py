@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-
 from otel_carbon.processor.model.coefficients import EnergyClass, GridIntensity, Pue, Range
 from otel_carbon.processor.model.usage import Usage
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from otel_carbon.processor.model.coefficients import Coefficients, GridIntensity
 
 
-def resolve_grid(coefficients: Coefficients, region: str | None, intensity_override: float | None,
-                 override_source: str) -> GridIntensity:
+def resolve_grid(
+    coefficients: Coefficients, region: str | None, intensity_override: float | None, override_source: str
+) -> GridIntensity:
     """The grid intensity for ``region`` (bundled table), replaced by ``intensity_override`` when given."""
     table = coefficients.grid_by_region[region or coefficients.default_region]
     if intensity_override is None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, Mapping
+from typing import NamedTuple
 
 from otel_carbon import semconv as sc
 
@@ -12,9 +13,7 @@ MAX_TOKENS = 100_000_000
 MAX_CHARACTERS = 100_000_000
 MAX_AUDIO_SECONDS = 7 * 24 * 3600.0
 
-_LLM_OPERATIONS = frozenset(
-    {sc.OPERATION_CHAT, sc.OPERATION_TEXT_COMPLETION, sc.OPERATION_GENERATE_CONTENT}
-)
+_LLM_OPERATIONS = frozenset({sc.OPERATION_CHAT, sc.OPERATION_TEXT_COMPLETION, sc.OPERATION_GENERATE_CONTENT})
 _INPUT_TOKEN_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.LEGACY_USAGE_PROMPT_TOKENS)
 _OUTPUT_TOKEN_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.LEGACY_USAGE_COMPLETION_TOKENS)
 _CACHE_READ_KEYS = (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, sc.LEGACY_USAGE_CACHE_READ_INPUT_TOKENS)
@@ -23,9 +22,7 @@ _CACHE_WRITE_KEYS = (
     sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
     sc.LEGACY_USAGE_CACHE_CREATION_INPUT_TOKENS,
 )
-USAGE_KEYS = frozenset(
-    (*_INPUT_TOKEN_KEYS, *_OUTPUT_TOKEN_KEYS, sc.TTS_CHARACTERS, sc.STT_AUDIO_SECONDS)
-)
+USAGE_KEYS = frozenset((*_INPUT_TOKEN_KEYS, *_OUTPUT_TOKEN_KEYS, sc.TTS_CHARACTERS, sc.STT_AUDIO_SECONDS))
 """A span carrying none of these has nothing to estimate."""
 
 

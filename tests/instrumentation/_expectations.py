@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
-
 from otel_carbon import semconv
+from otel_carbon.demo._standin_payloads import silence_wav
 from otel_carbon.demo.standin import StandinServer
 
 from ..support.otlp_receiver import ExportedSpan
@@ -87,10 +85,4 @@ def mid_stream_error_type() -> str:
 
 
 def wav_bytes(seconds: float, sample_rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(sample_rate)
-        writer.writeframes(b"\x00\x00" * int(seconds * sample_rate))
-    return buffer.getvalue()
+    return silence_wav(seconds, sample_rate)

@@ -6,7 +6,6 @@ from typing import TypeVar
 
 import openai
 import pytest
-
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 

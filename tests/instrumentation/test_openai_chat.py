@@ -5,17 +5,16 @@ from __future__ import annotations
 import openai
 import pytest
 from openai.types.chat import ChatCompletion
-
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
-    AsyncRunner,
     CHAT_MODEL,
     MESSAGES,
     PROMPT_TEXT,
+    AsyncRunner,
     assert_attributes,
     assert_failed,
     chat_usage_attributes,

@@ -8,15 +8,14 @@ from typing import Any
 import openai
 import pytest
 from openai.types.chat import ChatCompletionStreamOptionsParam
-
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
-    AsyncRunner,
     CHAT_MODEL,
     MESSAGES,
+    AsyncRunner,
     assert_abandoned,
     assert_attributes,
     assert_failed,
@@ -201,7 +200,9 @@ def test_with_raw_response_stream_is_traced_once_parsed(telemetry: Telemetry, cl
     assert telemetry.span().attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] == chunks[-1].usage.prompt_tokens
 
 
-def test_async_stream_exhausted_records_usage(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
+def test_async_stream_exhausted_records_usage(
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
+) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> list[Any]:
         stream = await async_client.chat.completions.create(
             model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options=WITH_USAGE
@@ -273,10 +274,11 @@ def test_async_connection_dropped_mid_stream_marks_the_span_failed(
         async for _ in stream:
             pass
 
-    with pytest.raises(Exception):
+    with pytest.raises(Exception) as raised:  # noqa: B017 - the type differs by openai major; checked below
         run_async(scenario)
 
     assert_failed(telemetry.span(), mid_stream_error_type())
+    assert f"{type(raised.value).__module__}.{type(raised.value).__qualname__}" == mid_stream_error_type()
 
 
 def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async: AsyncRunner) -> None:
@@ -293,9 +295,7 @@ def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async: Asyn
     assert telemetry.span().attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == completion.usage.completion_tokens
 
 
-def test_with_streaming_response_of_a_stream_is_traced_once_parsed(
-    telemetry: Telemetry, client: openai.OpenAI
-) -> None:
+def test_with_streaming_response_of_a_stream_is_traced_once_parsed(telemetry: Telemetry, client: openai.OpenAI) -> None:
     with client.chat.completions.with_streaming_response.create(
         model=CHAT_MODEL, messages=MESSAGES, stream=True, stream_options=WITH_USAGE
     ) as response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import openai
 import pytest
 from openai.types import CreateEmbeddingResponse
-
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
@@ -47,7 +46,9 @@ def test_create_returns_what_an_uninstrumented_call_returns(
     assert instrumented == plain
 
 
-def test_async_create_records_input_tokens(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
+def test_async_create_records_input_tokens(
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
+) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> CreateEmbeddingResponse:
         return await async_client.embeddings.create(model=EMBEDDING_MODEL, input=TEXTS)
 

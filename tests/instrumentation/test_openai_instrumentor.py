@@ -8,7 +8,6 @@ import openai
 import pytest
 import wrapt
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-
 from otel_carbon import semconv
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 from otel_carbon.instrumentation.openai.extractors import server_address_and_port
@@ -114,9 +113,7 @@ def test_a_missing_openai_package_raises_module_not_found_from_instrument(
         ("https://llm.internal:8443/v1", ("llm.internal", 8443)),
     ],
 )
-def test_server_port_is_left_out_when_it_is_the_scheme_default(
-    base_url: str, expected: tuple[str, int | None]
-) -> None:
+def test_server_port_is_left_out_when_it_is_the_scheme_default(base_url: str, expected: tuple[str, int | None]) -> None:
     with openai.OpenAI(base_url=base_url, api_key="test") as configured:
         assert server_address_and_port(configured.chat.completions) == expected
 

@@ -9,14 +9,13 @@ import openai
 import pydantic
 import pytest
 from openai.types.responses import Response
-
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
-    AsyncRunner,
     CHAT_MODEL,
+    AsyncRunner,
     assert_abandoned,
     assert_attributes,
     assert_failed,
@@ -140,9 +139,10 @@ def test_connection_dropped_mid_stream_marks_the_span_failed(
 ) -> None:
     standin.break_stream_after(3)
 
-    with pytest.raises(Exception):
+    with pytest.raises(Exception) as raised:  # noqa: B017 - the type differs by openai major; checked below
         list(client.responses.create(model=CHAT_MODEL, input=PROMPT, stream=True))
 
+    assert f"{type(raised.value).__module__}.{type(raised.value).__qualname__}" == mid_stream_error_type()
     span = telemetry.span()
     assert_failed(span, mid_stream_error_type())
     assert span.attributes[semconv.USAGE_MISSING] == semconv.USAGE_MISSING_STREAM_INCOMPLETE
@@ -159,7 +159,9 @@ def test_async_stream_records_usage(telemetry: Telemetry, run_async: AsyncRunner
     assert_attributes(telemetry.span().attributes, _response_attributes(standin, events[-1].response, stream=True))
 
 
-def test_async_stream_helper_records_usage(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
+def test_async_stream_helper_records_usage(
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
+) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         async with async_client.responses.stream(model=CHAT_MODEL, input=PROMPT) as stream:
             async for _ in stream:

@@ -8,14 +8,13 @@ from typing import Any
 
 import openai
 import pytest
-
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
-    AsyncRunner,
     OPENAI_MAJOR,
+    AsyncRunner,
     assert_abandoned,
     assert_attributes,
     assert_failed,
@@ -144,9 +143,7 @@ def test_async_streaming_response_iterated_to_the_end_ends_the_span_once(
 
 def test_async_streaming_response_closed_unread_ends_the_span(telemetry: Telemetry, run_async: AsyncRunner) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> None:
-        async with async_client.audio.speech.with_streaming_response.create(
-            model=TTS_MODEL, voice="alloy", input=TEXT
-        ):
+        async with async_client.audio.speech.with_streaming_response.create(model=TTS_MODEL, voice="alloy", input=TEXT):
             pass
 
     run_async(scenario)

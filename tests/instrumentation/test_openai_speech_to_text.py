@@ -8,7 +8,6 @@ from typing import Any
 
 import openai
 import pytest
-
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 
@@ -129,7 +128,9 @@ def test_unreadable_audio_without_reported_duration_is_marked_unreadable(
     )
 
 
-def test_async_transcription_records_seconds(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
+def test_async_transcription_records_seconds(
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
+) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         return await async_client.audio.transcriptions.create(model="whisper-1", file=UPLOAD)
 
@@ -155,7 +156,9 @@ def test_translation_verbose_json_takes_seconds_from_the_response(
     assert_attributes(telemetry.span().attributes, _seconds(standin, "whisper-1", "response"))
 
 
-def test_async_translation_records_seconds(telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer) -> None:
+def test_async_translation_records_seconds(
+    telemetry: Telemetry, run_async: AsyncRunner, standin: StandinServer
+) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> Any:
         return await async_client.audio.translations.create(model="whisper-1", file=UPLOAD, response_format="text")
 

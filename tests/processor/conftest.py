@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from otel_carbon.processor import CarbonConfig, CarbonSpanProcessor, attach_processor
 
 from ..support.telemetry import Telemetry

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonEnricher
 
-CHAT = {sc.GEN_AI_OPERATION_NAME: "chat", sc.GEN_AI_PROVIDER_NAME: "openai",
-        sc.GEN_AI_REQUEST_MODEL: "gpt-4o", sc.GEN_AI_USAGE_OUTPUT_TOKENS: 1000}
+CHAT = {
+    sc.GEN_AI_OPERATION_NAME: "chat",
+    sc.GEN_AI_PROVIDER_NAME: "openai",
+    sc.GEN_AI_REQUEST_MODEL: "gpt-4o",
+    sc.GEN_AI_USAGE_OUTPUT_TOKENS: 1000,
+}
 
 
 def enrich(env: dict[str, str]) -> dict[str, object]:
@@ -38,7 +41,6 @@ def test_pue_overrides_every_provider() -> None:
 
 def test_disabled_config_attaches_nothing() -> None:
     from opentelemetry.sdk.trace import TracerProvider
-
     from otel_carbon.processor import attach_processor
 
     assert attach_processor(TracerProvider(), config=CarbonConfig.from_env({"OTEL_CARBON_ENABLED": "false"})) is None
@@ -73,7 +75,8 @@ def test_models_file_adds_a_model(tmp_path) -> None:  # type: ignore[no-untyped-
     models = tmp_path / "models.toml"
     models.write_text('[mine]\n"house-llm-7b" = "llm.small"\n', encoding="utf-8")
     enrichment = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_MODELS_FILE": str(models)})).enrich(
-        {**CHAT, sc.GEN_AI_REQUEST_MODEL: "house-llm-7b"})
+        {**CHAT, sc.GEN_AI_REQUEST_MODEL: "house-llm-7b"}
+    )
     assert enrichment is not None
     assert enrichment.attributes[sc.ENERGY_CLASS] == "llm.small"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from otel_carbon.processor.model import Usage, estimate, load_coefficients, parse_usage
 from otel_carbon.processor.model.coefficients import _read_toml, normalise_model_name
 
@@ -68,8 +67,12 @@ def test_estimate_is_zero_for_zero_usage() -> None:
 def test_cached_tokens_cost_a_tenth_of_fresh_input() -> None:
     coefficients = load_coefficients()
     energy_class = coefficients.classes["llm.frontier"]
-    args = (energy_class, coefficients.pue_for("openai"), coefficients.grid_by_region["WORLD"],
-            coefficients.cached_input_factor)
+    args = (
+        energy_class,
+        coefficients.pue_for("openai"),
+        coefficients.grid_by_region["WORLD"],
+        coefficients.cached_input_factor,
+    )
     fresh = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000), *args)
     cached = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000, cached_input_tokens=1000), *args)
     assert cached.energy_wh == pytest.approx(fresh.energy_wh * 0.1, rel=1e-12)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonSpanProcessor, attach_processor
 from otel_carbon.processor.metrics import EMISSIONS_BUCKETS_G, ENERGY_BUCKETS_J
@@ -24,7 +23,9 @@ def emit(telemetry: Telemetry, attributes: dict[str, object]) -> None:
         span.set_attributes(attributes)
 
 
-def test_energy_is_a_histogram_in_joules_with_advisory_buckets(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
+def test_energy_is_a_histogram_in_joules_with_advisory_buckets(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
     emit(telemetry, CHAT)
     (point,) = telemetry.metric_points(sc.METRIC_ENERGY)
     assert (point.kind, point.unit) == ("histogram", "J")
@@ -34,7 +35,9 @@ def test_energy_is_a_histogram_in_joules_with_advisory_buckets(telemetry: Teleme
     assert point.sum == pytest.approx((0.01 + 0.05) * 1.18 * 3600, rel=1e-12)
 
 
-def test_emissions_is_a_histogram_in_grams_with_advisory_buckets(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
+def test_emissions_is_a_histogram_in_grams_with_advisory_buckets(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
     emit(telemetry, CHAT)
     (point,) = telemetry.metric_points(sc.METRIC_EMISSIONS)
     assert (point.kind, point.unit) == ("histogram", "g")
@@ -53,8 +56,15 @@ def test_sum_and_count_give_totals_and_calls(telemetry: Telemetry, carbon: Carbo
 def test_dimensions_are_component_provider_normalised_model_and_region(
     telemetry: Telemetry, carbon: CarbonSpanProcessor
 ) -> None:
-    emit(telemetry, {**CHAT, sc.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
-                     sc.GEN_AI_CONVERSATION_ID: "conv-123", "server.address": "api.openai.com"})
+    emit(
+        telemetry,
+        {
+            **CHAT,
+            sc.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
+            sc.GEN_AI_CONVERSATION_ID: "conv-123",
+            "server.address": "api.openai.com",
+        },
+    )
     (point,) = telemetry.metric_points(sc.METRIC_EMISSIONS)
     assert point.attributes == {
         sc.COMPONENT: "llm",
@@ -72,19 +82,41 @@ def test_agent_name_is_a_dimension_when_present(telemetry: Telemetry, carbon: Ca
 
 def test_components_are_separate_series(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
     emit(telemetry, CHAT)
-    emit(telemetry, {sc.GEN_AI_OPERATION_NAME: "text_to_speech", sc.GEN_AI_PROVIDER_NAME: "openai",
-                     sc.GEN_AI_REQUEST_MODEL: "tts-1", sc.TTS_CHARACTERS: 100})
-    emit(telemetry, {sc.GEN_AI_OPERATION_NAME: "speech_to_text", sc.GEN_AI_PROVIDER_NAME: "openai",
-                     sc.GEN_AI_REQUEST_MODEL: "whisper-1", sc.STT_AUDIO_SECONDS: 3.5})
-    emit(telemetry, {sc.GEN_AI_OPERATION_NAME: "embeddings", sc.GEN_AI_PROVIDER_NAME: "openai",
-                     sc.GEN_AI_REQUEST_MODEL: "text-embedding-3-small", sc.GEN_AI_USAGE_INPUT_TOKENS: 8})
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_OPERATION_NAME: "text_to_speech",
+            sc.GEN_AI_PROVIDER_NAME: "openai",
+            sc.GEN_AI_REQUEST_MODEL: "tts-1",
+            sc.TTS_CHARACTERS: 100,
+        },
+    )
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_OPERATION_NAME: "speech_to_text",
+            sc.GEN_AI_PROVIDER_NAME: "openai",
+            sc.GEN_AI_REQUEST_MODEL: "whisper-1",
+            sc.STT_AUDIO_SECONDS: 3.5,
+        },
+    )
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_OPERATION_NAME: "embeddings",
+            sc.GEN_AI_PROVIDER_NAME: "openai",
+            sc.GEN_AI_REQUEST_MODEL: "text-embedding-3-small",
+            sc.GEN_AI_USAGE_INPUT_TOKENS: 8,
+        },
+    )
     components = {point.attributes[sc.COMPONENT] for point in telemetry.metric_points(sc.METRIC_ENERGY)}
     assert components == {"llm", "tts", "stt", "embedding"}
 
 
 def test_model_dimension_is_bounded(telemetry: Telemetry) -> None:
-    attach_processor(telemetry.tracer_provider, telemetry.meter_provider,
-                     CarbonConfig.from_env({"OTEL_CARBON_MAX_MODELS": "2"}))
+    attach_processor(
+        telemetry.tracer_provider, telemetry.meter_provider, CarbonConfig.from_env({"OTEL_CARBON_MAX_MODELS": "2"})
+    )
     for model in ("model-a", "model-b", "model-c", "model-d"):
         emit(telemetry, {**CHAT, sc.GEN_AI_REQUEST_MODEL: model})
     models = sorted(point.attributes[sc.MODEL] for point in telemetry.metric_points(sc.METRIC_ENERGY))

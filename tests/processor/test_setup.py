@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import openai
+import otel_carbon
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
-
-import otel_carbon
 from otel_carbon import semconv as sc
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
@@ -24,7 +23,8 @@ def test_configure_is_one_call_that_instruments_and_attaches(telemetry: Telemetr
         assert processor is not None
         with StandinServer() as standin:
             openai.OpenAI(base_url=standin.base_url, api_key="test", max_retries=0).embeddings.create(
-                model="text-embedding-3-small", input="hello")
+                model="text-embedding-3-small", input="hello"
+            )
         span = telemetry.span()
         assert span.scope_name == "otel_carbon.instrumentation.openai"
         assert span.attributes[sc.COMPONENT] == "embedding"
@@ -38,8 +38,10 @@ def test_pre_instrument_hook_leaves_an_sdk_configured_by_another_distro_alone(mo
     vendor_provider = TracerProvider()
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: vendor_provider)
     configured: list[bool] = []
-    monkeypatch.setattr("opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
-                        lambda self, **kwargs: configured.append(True))
+    monkeypatch.setattr(
+        "opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
+        lambda self, **kwargs: configured.append(True),
+    )
     autoconfigure.configure_sdk_if_missing()
     assert configured == []
 
@@ -48,8 +50,10 @@ def test_pre_instrument_hook_configures_the_sdk_when_nothing_did(monkeypatch: py
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: trace.ProxyTracerProvider())
     monkeypatch.delenv("OTEL_TRACES_EXPORTER", raising=False)
     configured: list[bool] = []
-    monkeypatch.setattr("opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
-                        lambda self, **kwargs: configured.append(True))
+    monkeypatch.setattr(
+        "opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
+        lambda self, **kwargs: configured.append(True),
+    )
     autoconfigure.configure_sdk_if_missing()
     assert configured == [True]
     import os
@@ -58,12 +62,16 @@ def test_pre_instrument_hook_configures_the_sdk_when_nothing_did(monkeypatch: py
 
 
 @pytest.mark.parametrize(("variable", "value"), [("OTEL_CARBON_CONFIGURE_SDK", "false"), ("OTEL_SDK_DISABLED", "true")])
-def test_pre_instrument_hook_can_be_told_not_to_configure(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+def test_pre_instrument_hook_can_be_told_not_to_configure(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
     monkeypatch.setenv(variable, value)
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: trace.ProxyTracerProvider())
     configured: list[bool] = []
-    monkeypatch.setattr("opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
-                        lambda self, **kwargs: configured.append(True))
+    monkeypatch.setattr(
+        "opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
+        lambda self, **kwargs: configured.append(True),
+    )
     autoconfigure.configure_sdk_if_missing()
     assert configured == []
 

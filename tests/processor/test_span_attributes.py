@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonSpanProcessor
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
@@ -33,8 +32,16 @@ def test_chat_span_carries_energy_emissions_and_provenance_with_exact_types(
 ) -> None:
     emit(telemetry, CHAT)
     attributes = telemetry.span().attributes
-    for key in (sc.ENERGY_WH, sc.ENERGY_WH_LOW, sc.ENERGY_WH_HIGH, sc.EMISSIONS_GCO2E,
-                sc.EMISSIONS_GCO2E_LOW, sc.EMISSIONS_GCO2E_HIGH, sc.PUE, sc.GRID_INTENSITY):
+    for key in (
+        sc.ENERGY_WH,
+        sc.ENERGY_WH_LOW,
+        sc.ENERGY_WH_HIGH,
+        sc.EMISSIONS_GCO2E,
+        sc.EMISSIONS_GCO2E_LOW,
+        sc.EMISSIONS_GCO2E_HIGH,
+        sc.PUE,
+        sc.GRID_INTENSITY,
+    ):
         assert type(attributes[key]) is float, key
     assert attributes[sc.COMPONENT] == "llm"
     assert attributes[sc.ENERGY_CLASS] == "llm.frontier"
@@ -101,8 +108,11 @@ def test_cache_reads_above_input_tokens_get_an_error(telemetry: Telemetry, carbo
 
 @pytest.mark.parametrize(
     "cache_write_key",
-    [sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-     sc.LEGACY_USAGE_CACHE_CREATION_INPUT_TOKENS],
+    [
+        sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+        sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+        sc.LEGACY_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    ],
 )
 def test_both_cache_write_spellings_are_read_and_validated(
     telemetry: Telemetry, carbon: CarbonSpanProcessor, cache_write_key: str
@@ -112,23 +122,38 @@ def test_both_cache_write_spellings_are_read_and_validated(
 
 
 def test_official_genai_openai_span_shape_is_enriched(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
-    emit(telemetry, {
-        sc.GEN_AI_OPERATION_NAME: "chat", sc.GEN_AI_PROVIDER_NAME: "openai",
-        sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini", sc.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
-        sc.GEN_AI_USAGE_INPUT_TOKENS: 12, sc.GEN_AI_USAGE_OUTPUT_TOKENS: 7,
-        sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: 0, "server.address": "api.openai.com",
-    }, name="chat gpt-4o-mini")
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_OPERATION_NAME: "chat",
+            sc.GEN_AI_PROVIDER_NAME: "openai",
+            sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini",
+            sc.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
+            sc.GEN_AI_USAGE_INPUT_TOKENS: 12,
+            sc.GEN_AI_USAGE_OUTPUT_TOKENS: 7,
+            sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: 0,
+            "server.address": "api.openai.com",
+        },
+        name="chat gpt-4o-mini",
+    )
     attributes = telemetry.span().attributes
     assert attributes[sc.ENERGY_CLASS] == "llm.small"
     assert attributes[sc.MODEL] == "gpt-4o-mini"
 
 
 def test_openllmetry_span_shape_is_enriched(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
-    emit(telemetry, {
-        sc.GEN_AI_SYSTEM: "openai", sc.GEN_AI_REQUEST_MODEL: "gpt-4.1",
-        sc.LEGACY_USAGE_PROMPT_TOKENS: 40, sc.LEGACY_USAGE_COMPLETION_TOKENS: 20,
-        sc.LEGACY_USAGE_CACHE_READ_INPUT_TOKENS: 10, "llm.request.type": "chat",
-    }, name="openai.chat")
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_SYSTEM: "openai",
+            sc.GEN_AI_REQUEST_MODEL: "gpt-4.1",
+            sc.LEGACY_USAGE_PROMPT_TOKENS: 40,
+            sc.LEGACY_USAGE_COMPLETION_TOKENS: 20,
+            sc.LEGACY_USAGE_CACHE_READ_INPUT_TOKENS: 10,
+            "llm.request.type": "chat",
+        },
+        name="openai.chat",
+    )
     attributes = telemetry.span().attributes
     assert attributes[sc.COMPONENT] == "llm"
     assert attributes[sc.ENERGY_CLASS] == "llm.frontier"
@@ -136,8 +161,16 @@ def test_openllmetry_span_shape_is_enriched(telemetry: Telemetry, carbon: Carbon
 
 
 def test_text_to_speech_energy_comes_from_characters(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
-    emit(telemetry, {sc.GEN_AI_OPERATION_NAME: "text_to_speech", sc.GEN_AI_PROVIDER_NAME: "openai",
-                     sc.GEN_AI_REQUEST_MODEL: "tts-1", sc.TTS_CHARACTERS: 2000}, name="text_to_speech tts-1")
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_OPERATION_NAME: "text_to_speech",
+            sc.GEN_AI_PROVIDER_NAME: "openai",
+            sc.GEN_AI_REQUEST_MODEL: "tts-1",
+            sc.TTS_CHARACTERS: 2000,
+        },
+        name="text_to_speech tts-1",
+    )
     attributes = telemetry.span().attributes
     assert attributes[sc.COMPONENT] == "tts"
     assert attributes[sc.ENERGY_CLASS] == "tts.default"
@@ -145,18 +178,33 @@ def test_text_to_speech_energy_comes_from_characters(telemetry: Telemetry, carbo
 
 
 def test_speech_to_text_energy_comes_from_audio_seconds(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
-    emit(telemetry, {sc.GEN_AI_OPERATION_NAME: "speech_to_text", sc.GEN_AI_PROVIDER_NAME: "openai",
-                     sc.GEN_AI_REQUEST_MODEL: "whisper-1", sc.STT_AUDIO_SECONDS: 90.0},
-         name="speech_to_text whisper-1")
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_OPERATION_NAME: "speech_to_text",
+            sc.GEN_AI_PROVIDER_NAME: "openai",
+            sc.GEN_AI_REQUEST_MODEL: "whisper-1",
+            sc.STT_AUDIO_SECONDS: 90.0,
+        },
+        name="speech_to_text whisper-1",
+    )
     attributes = telemetry.span().attributes
     assert attributes[sc.COMPONENT] == "stt"
     assert attributes[sc.ENERGY_WH] == pytest.approx(1.5 * 0.1 * 1.18, rel=1e-12)
 
 
 def test_speech_to_text_without_seconds_gets_an_error(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
-    emit(telemetry, {sc.GEN_AI_OPERATION_NAME: "speech_to_text", sc.GEN_AI_REQUEST_MODEL: "whisper-1",
-                     sc.GEN_AI_USAGE_INPUT_TOKENS: 10})
-    assert telemetry.span().attributes[sc.ESTIMATE_ERROR] == f"{sc.STT_AUDIO_SECONDS} is missing on a speech_to_text span"
+    emit(
+        telemetry,
+        {
+            sc.GEN_AI_OPERATION_NAME: "speech_to_text",
+            sc.GEN_AI_REQUEST_MODEL: "whisper-1",
+            sc.GEN_AI_USAGE_INPUT_TOKENS: 10,
+        },
+    )
+    assert (
+        telemetry.span().attributes[sc.ESTIMATE_ERROR] == f"{sc.STT_AUDIO_SECONDS} is missing on a speech_to_text span"
+    )
 
 
 def test_span_without_genai_usage_is_left_untouched(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:

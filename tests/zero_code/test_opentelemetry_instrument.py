@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from otel_carbon import semconv as sc
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
@@ -29,10 +28,7 @@ def standin() -> Iterator[StandinServer]:
 
 def run_app(receiver: OtlpReceiver, standin: StandinServer, **extra_env: str) -> subprocess.CompletedProcess[str]:
     receiver.clear()
-    env = {
-        key: value for key, value in os.environ.items()
-        if not key.startswith(("OTEL_", "OPENAI_"))
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "OPENAI_"))}
     env.update(
         STANDIN_BASE_URL=standin.base_url,
         OTEL_SERVICE_NAME="zero-code-app",
@@ -46,10 +42,16 @@ def run_app(receiver: OtlpReceiver, standin: StandinServer, **extra_env: str) ->
     )
 
 
-def test_the_app_behaves_exactly_as_without_instrumentation(otlp_receiver: OtlpReceiver, standin: StandinServer) -> None:
+def test_the_app_behaves_exactly_as_without_instrumentation(
+    otlp_receiver: OtlpReceiver, standin: StandinServer
+) -> None:
     plain = subprocess.run(
-        [sys.executable, str(APP)], env={**os.environ, "STANDIN_BASE_URL": standin.base_url},
-        capture_output=True, text=True, timeout=60, check=True,
+        [sys.executable, str(APP)],
+        env={**os.environ, "STANDIN_BASE_URL": standin.base_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert run_app(otlp_receiver, standin).stdout == plain.stdout
 
@@ -68,7 +70,9 @@ def test_every_call_exports_a_span_with_carbon_attributes(otlp_receiver: OtlpRec
     assert spans["speech_to_text whisper-1"].attributes[sc.STT_AUDIO_SECONDS] == pytest.approx(3.0)
 
 
-def test_every_call_records_one_energy_and_one_emissions_point(otlp_receiver: OtlpReceiver, standin: StandinServer) -> None:
+def test_every_call_records_one_energy_and_one_emissions_point(
+    otlp_receiver: OtlpReceiver, standin: StandinServer
+) -> None:
     run_app(otlp_receiver, standin)
     points = otlp_receiver.wait_for_metric_points(2)
     energy = {p.attributes[sc.COMPONENT]: p for p in points if p.name == sc.METRIC_ENERGY}
@@ -77,12 +81,17 @@ def test_every_call_records_one_energy_and_one_emissions_point(otlp_receiver: Ot
     assert all(point.count == 1 and point.unit == "J" for point in energy.values())
     assert all(point.count == 1 and point.unit == "g" for point in emissions.values())
     assert energy["llm"].attributes == {
-        sc.COMPONENT: "llm", sc.GEN_AI_PROVIDER_NAME: "openai", sc.MODEL: "gpt-4o-mini", sc.REGION: "WORLD",
+        sc.COMPONENT: "llm",
+        sc.GEN_AI_PROVIDER_NAME: "openai",
+        sc.MODEL: "gpt-4o-mini",
+        sc.REGION: "WORLD",
     }
 
 
 @pytest.mark.skipif(SDK_HAS_ON_ENDING, reason="only SDKs without the on-ending hook are metrics-only")
-def test_an_sdk_without_on_ending_gets_metrics_and_one_warning(otlp_receiver: OtlpReceiver, standin: StandinServer) -> None:
+def test_an_sdk_without_on_ending_gets_metrics_and_one_warning(
+    otlp_receiver: OtlpReceiver, standin: StandinServer
+) -> None:
     result = run_app(otlp_receiver, standin)
     assert result.stderr.count("has no on-ending hook") == 1
     assert all(sc.ENERGY_WH not in span.attributes for span in otlp_receiver.wait_for_spans(3))
@@ -94,7 +103,9 @@ def test_sdk_disabled_exports_nothing(otlp_receiver: OtlpReceiver, standin: Stan
     assert otlp_receiver.spans() == [] and otlp_receiver.metric_points() == []
 
 
-def test_a_bad_setting_is_one_line_on_stderr_and_the_default(otlp_receiver: OtlpReceiver, standin: StandinServer) -> None:
+def test_a_bad_setting_is_one_line_on_stderr_and_the_default(
+    otlp_receiver: OtlpReceiver, standin: StandinServer
+) -> None:
     result = run_app(otlp_receiver, standin, OTEL_CARBON_PUE="lots")
     assert result.stderr.count("OTEL_CARBON_PUE='lots'") == 1
     assert "heard:" in result.stdout
@@ -103,12 +114,27 @@ def test_a_bad_setting_is_one_line_on_stderr_and_the_default(otlp_receiver: Otlp
         assert chat.attributes[sc.PUE] == 1.18
 
 
-@pytest.mark.skipif(not SDK_HAS_ON_ENDING, reason="the demo prints span attributes, which need opentelemetry-sdk >= 1.40")
+@pytest.mark.skipif(
+    not SDK_HAS_ON_ENDING, reason="the demo prints span attributes, which need opentelemetry-sdk >= 1.40"
+)
 def test_the_readme_demo_prints_every_call_and_the_totals() -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
     result = subprocess.run(
-        [str(LAUNCHER), "--traces_exporter", "none", "--metrics_exporter", "none", sys.executable, "-m", "otel_carbon.demo"],
-        env=env, capture_output=True, text=True, timeout=120, check=True,
+        [
+            str(LAUNCHER),
+            "--traces_exporter",
+            "none",
+            "--metrics_exporter",
+            "none",
+            sys.executable,
+            "-m",
+            "otel_carbon.demo",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert result.stdout.count("chat gpt-4o-mini") == 3
     assert result.stdout.count("speech_to_text whisper-1") == 3
