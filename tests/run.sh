@@ -23,6 +23,9 @@ run_leg() {
         *) echo "unknown leg: $leg" >&2; return 2 ;;
     esac
     "$venv/bin/python" -m pip list 2>/dev/null | grep -E '^(openai|opentelemetry-sdk|wrapt) ' | tr -s ' ' | paste -sd ';' -
+    if [ "$leg" = newest ]; then
+        "$venv/bin/ruff" check . && "$venv/bin/ruff" format --check .
+    fi
     "$venv/bin/pytest" -q
 }
 
