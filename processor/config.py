@@ -21,11 +21,22 @@ ENV_ENABLED = "OTEL_CARBON_ENABLED"
 ENV_REGION = "OTEL_CARBON_REGION"
 ENV_GRID_INTENSITY = "OTEL_CARBON_GRID_INTENSITY"
 ENV_PUE = "OTEL_CARBON_PUE"
-ENV_MODELS_FILE = "OTEL_CARBON_MODELS_FILE"
+ENV_CONFIG_FILE = "OTEL_CARBON_CONFIG_FILE"
+ENV_SELF_HOSTED_REGION = "OTEL_CARBON_SELF_HOSTED_REGION"
+ENV_AZURE_RESOURCES = "OTEL_CARBON_AZURE_RESOURCES"
+ENV_GRID_PROVIDER = "OTEL_CARBON_GRID_PROVIDER"
+ENV_GRID_API_URL = "OTEL_CARBON_GRID_API_URL"
+ENV_ELECTRICITYMAPS_TOKEN = "OTEL_CARBON_ELECTRICITYMAPS_TOKEN"
+ENV_WATTTIME_USERNAME = "OTEL_CARBON_WATTTIME_USERNAME"
+ENV_WATTTIME_PASSWORD = "OTEL_CARBON_WATTTIME_PASSWORD"
+ENV_GRID_REFRESH_SECONDS = "OTEL_CARBON_GRID_REFRESH_SECONDS"
+ENV_GRID_TIMEOUT_SECONDS = "OTEL_CARBON_GRID_TIMEOUT_SECONDS"
+ENV_EMBODIED = "OTEL_CARBON_EMBODIED"
 ENV_MAX_MODELS = "OTEL_CARBON_MAX_MODELS"
 ENV_MAX_AGENTS = "OTEL_CARBON_MAX_AGENTS"
 ENV_CONFIGURE_SDK = "OTEL_CARBON_CONFIGURE_SDK"
 
+GRID_PROVIDERS = frozenset({"electricitymaps", "watttime", "uk-carbon-intensity"})
 MAX_GRID_INTENSITY = 2000.0  # above any grid on record (pure lignite ~1,100 gCO2e/kWh)
 PUE_BOUNDS = (1.0, 3.0)
 
@@ -38,14 +49,30 @@ class InvalidValue(ValueError):
 class CarbonConfig:
     enabled: bool = True
     region: str | None = None
-    """Grid region (ISO 3166-1 alpha-2 code or WORLD); None means the bundled default."""
+    """Where all calls run: a grid zone (ISO 3166-1 alpha-2 code, WORLD) or a cloud region such as
+    ``aws:us-east-1``; None means: resolve per call."""
+    self_hosted_region: str | None = None
+    """Where calls to a loopback or private address run, when the resource has no cloud.region."""
+    azure_resources: Mapping[str, str] = field(default_factory=dict)
+    """Azure OpenAI resource name -> Azure region (``myres`` -> ``eastus2``)."""
     grid_intensity: float | None = None
     """gCO2e/kWh that overrides the region's table value."""
     pue: float | None = None
     """Overrides every provider's PUE."""
-    models_file: Path | None = None
+    config_file: Path | None = None
+    """User TOML adding or overriding models, classes, regions and providers."""
     max_models: int = 200
     max_agents: int = 100
+    grid_provider: str | None = None
+    """Live grid intensity: electricitymaps, watttime or uk-carbon-intensity; None uses the bundled table."""
+    grid_api_url: str | None = None
+    electricitymaps_token: str | None = field(default=None, repr=False)
+    watttime_username: str | None = field(default=None, repr=False)
+    watttime_password: str | None = field(default=None, repr=False)
+    grid_refresh_seconds: float = 300.0
+    grid_timeout_seconds: float = 5.0
+    embodied: bool = False
+    """Also report embodied hardware emissions per call (SCI's M term), separately."""
     region_choices: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
 
     @classmethod
@@ -59,9 +86,25 @@ class CarbonConfig:
             region=read_setting(env, ENV_REGION, lambda raw: _parse_region(raw, choices), None),
             grid_intensity=read_setting(env, ENV_GRID_INTENSITY, _parse_grid_intensity, None),
             pue=read_setting(env, ENV_PUE, _parse_pue, None),
-            models_file=read_setting(env, ENV_MODELS_FILE, _parse_existing_file, None),
+            self_hosted_region=read_setting(env, ENV_SELF_HOSTED_REGION, lambda raw: _parse_region(raw, choices), None),
+            azure_resources=read_setting(
+                env, ENV_AZURE_RESOURCES, lambda raw: _parse_azure_resources(raw, choices), {}
+            ),
+            config_file=read_setting(env, ENV_CONFIG_FILE, _parse_existing_file, None),
             max_models=read_setting(env, ENV_MAX_MODELS, lambda raw: _parse_int(raw, 1, 10_000), 200),
             max_agents=read_setting(env, ENV_MAX_AGENTS, lambda raw: _parse_int(raw, 1, 10_000), 100),
+            grid_provider=read_setting(env, ENV_GRID_PROVIDER, _parse_grid_provider, None),
+            grid_api_url=read_setting(env, ENV_GRID_API_URL, _parse_url, None),
+            electricitymaps_token=env.get(ENV_ELECTRICITYMAPS_TOKEN) or None,
+            watttime_username=env.get(ENV_WATTTIME_USERNAME) or None,
+            watttime_password=env.get(ENV_WATTTIME_PASSWORD) or None,
+            grid_refresh_seconds=read_setting(
+                env, ENV_GRID_REFRESH_SECONDS, lambda raw: _parse_seconds(raw, 10, 86_400), 300.0
+            ),
+            grid_timeout_seconds=read_setting(
+                env, ENV_GRID_TIMEOUT_SECONDS, lambda raw: _parse_seconds(raw, 0.1, 60), 5.0
+            ),
+            embodied=read_setting(env, ENV_EMBODIED, parse_bool, False),
             region_choices=choices,
         )
 
@@ -128,10 +171,48 @@ def _parse_int(raw: str, low: int, high: int) -> int:
 
 
 def _parse_region(raw: str, choices: frozenset[str]) -> str:
-    region = raw.upper()
+    """A grid zone (``FR``, ``WORLD``) or a cloud region (``aws:us-east-1``)."""
+    region = raw.lower() if ":" in raw else raw.upper()
     if region not in choices:
-        raise InvalidValue(f"unknown region; known: {', '.join(sorted(choices))}")
+        zones = sorted(choice for choice in choices if ":" not in choice)
+        raise InvalidValue(
+            f"unknown region; use a grid zone ({', '.join(zones[:12])}, ...) or a cloud region such as aws:us-east-1; "
+            "`otel-carbon regions` lists them all"
+        )
     return region
+
+
+def _parse_azure_resources(raw: str, choices: frozenset[str]) -> dict[str, str]:
+    resources: dict[str, str] = {}
+    for item in raw.split(","):
+        name, separator, region = item.strip().partition("=")
+        if not separator or not name.strip() or not region.strip():
+            raise InvalidValue("expected name=azure-region pairs separated by commas, e.g. myres=eastus2")
+        cloud_region = f"azure:{region.strip().lower()}"
+        if cloud_region not in choices:
+            raise InvalidValue(f"unknown Azure region {region.strip()!r}")
+        resources[name.strip().lower()] = cloud_region
+    return resources
+
+
+def _parse_grid_provider(raw: str) -> str:
+    provider = raw.lower()
+    if provider not in GRID_PROVIDERS:
+        raise InvalidValue(f"expected one of {', '.join(sorted(GRID_PROVIDERS))}")
+    return provider
+
+
+def _parse_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise InvalidValue("expected an http:// or https:// URL")
+    return raw.rstrip("/")
+
+
+def _parse_seconds(raw: str, low: float, high: float) -> float:
+    value = _parse_float(raw)
+    if not low <= value <= high:
+        raise InvalidValue(f"expected seconds between {low:g} and {high:g}")
+    return value
 
 
 def _parse_existing_file(raw: str) -> Path:

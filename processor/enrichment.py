@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor.config import ENV_GRID_INTENSITY, ENV_MODELS_FILE, CarbonConfig
+from otel_carbon.processor.config import ENV_GRID_INTENSITY, ENV_CONFIG_FILE, CarbonConfig
 from otel_carbon.processor.model import (
     Coefficients,
     Pue,
@@ -150,12 +150,12 @@ class CarbonEnricher:
 
 
 def _load(config: CarbonConfig) -> Coefficients:
-    if config.models_file is None:
+    if config.config_file is None:
         return load_coefficients()
     try:
-        return load_coefficients(config.models_file)
+        return load_coefficients(config.config_file)
     except Exception as error:  # a bad user file must not break the app
         _logger.warning(
-            "otel-carbon: ignoring %s=%s: %s; using the bundled catalogue", ENV_MODELS_FILE, config.models_file, error
+            "otel-carbon: ignoring %s=%s: %s; using the bundled catalogue", ENV_CONFIG_FILE, config.config_file, error
         )
         return load_coefficients()

@@ -56,7 +56,7 @@ def test_disabled_config_attaches_nothing() -> None:
         ("OTEL_CARBON_PUE", "inf", "not a finite number"),
         ("OTEL_CARBON_ENABLED", "maybe", "expected true or false"),
         ("OTEL_CARBON_MAX_MODELS", "0", "expected a whole number between 1 and 10000"),
-        ("OTEL_CARBON_MODELS_FILE", "/nonexistent/models.toml", "no such file"),
+        ("OTEL_CARBON_CONFIG_FILE", "/nonexistent/models.toml", "no such file"),
     ],
 )
 def test_bad_value_logs_one_line_naming_variable_and_value_then_uses_the_default(
@@ -74,7 +74,7 @@ def test_bad_value_logs_one_line_naming_variable_and_value_then_uses_the_default
 def test_models_file_adds_a_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
     models = tmp_path / "models.toml"
     models.write_text('[mine]\n"house-llm-7b" = "llm.small"\n', encoding="utf-8")
-    enrichment = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_MODELS_FILE": str(models)})).enrich(
+    enrichment = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_CONFIG_FILE": str(models)})).enrich(
         {**CHAT, sc.GEN_AI_REQUEST_MODEL: "house-llm-7b"}
     )
     assert enrichment is not None
@@ -85,8 +85,8 @@ def test_models_file_with_an_unknown_class_is_ignored_with_one_line(tmp_path, ca
     models = tmp_path / "models.toml"
     models.write_text('[mine]\n"house-llm-7b" = "llm.tiny"\n', encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="otel_carbon"):
-        enricher = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_MODELS_FILE": str(models)}))
+        enricher = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_CONFIG_FILE": str(models)}))
     (record,) = caplog.records
-    assert "OTEL_CARBON_MODELS_FILE" in record.getMessage() and "'llm.tiny'" in record.getMessage()
+    assert "OTEL_CARBON_CONFIG_FILE" in record.getMessage() and "'llm.tiny'" in record.getMessage()
     enrichment = enricher.enrich({**CHAT, sc.GEN_AI_REQUEST_MODEL: "house-llm-7b"})
     assert enrichment is not None and enrichment.attributes[sc.MODEL_UNKNOWN] is True
