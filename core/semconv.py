@@ -123,3 +123,17 @@ OTHER_VALUE: Final = "_other"
 
 # --- Instrumentation scope ------------------------------------------------------------------
 SCHEMA_URL: Final = "https://opentelemetry.io/schemas/1.37.0"
+
+# --- added with the energy-data release ---------------------------------------------------------
+METRIC_WATER: Final = "otel_carbon.water"
+METRIC_WATER_UNIT: Final = "L"
+METRIC_LOW_CARBON_ENERGY: Final = "otel_carbon.energy.low_carbon"
+METRIC_EMBODIED_EMISSIONS: Final = "otel_carbon.emissions.embodied"
+METRIC_TOKENS: Final = "otel_carbon.tokens"
+METRIC_TOKENS_UNIT: Final = "{token}"
+METRIC_CONVERSATIONS: Final = "otel_carbon.conversations"
+METRIC_CONVERSATIONS_UNIT: Final = "{conversation}"
+TOKEN_TYPE: Final = "otel_carbon.token.type"
+"""Metric dimension of otel_carbon.tokens: ``input`` or ``output``."""
+TOKEN_TYPE_INPUT: Final = "input"
+TOKEN_TYPE_OUTPUT: Final = "output"

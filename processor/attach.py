@@ -11,6 +11,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.environment_variables import OTEL_SDK_DISABLED
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.trace import TracerProvider
+
 from otel_carbon import semconv as sc
 from otel_carbon.processor.config import CarbonConfig
 from otel_carbon.processor.enrichment import CarbonEnricher

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor.config import ENV_GRID_INTENSITY, ENV_CONFIG_FILE, CarbonConfig
+from otel_carbon.processor.config import ENV_CONFIG_FILE, ENV_GRID_INTENSITY, CarbonConfig
 from otel_carbon.processor.model import (
     Coefficients,
     Pue,
@@ -26,6 +26,16 @@ from otel_carbon.processor.model.usage import USAGE_KEYS
 _logger = logging.getLogger("otel_carbon")
 AttributeValue = str | bool | int | float
 _ProfileKey = tuple[str, str | None, str | None]
+_NO_ATTRIBUTES: Mapping[str, object] = {}
+_MetricSeries = tuple[Mapping[str, str], tuple[tuple[str, str], ...]]
+
+
+def _series(attributes: Mapping[str, str]) -> _MetricSeries:
+    return attributes, tuple(attributes.items())
+
+
+def _text(value: object) -> str | None:
+    return value if type(value) is str and value else None
 _PROFILE_CACHE_SIZE = 1024
 WH_TO_JOULES = 3600.0
 
@@ -38,6 +48,15 @@ class Enrichment(NamedTuple):
     """None when there is no estimate to record (the attributes then say why)."""
     energy_joules: float = 0.0
     emissions_grams: float = 0.0
+    water_litres: float = 0.0
+    low_carbon_joules: float | None = None
+    """The low-carbon part of the energy, when the grid's low-carbon share is known."""
+    embodied_grams: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    conversation_id: str | None = None
+    series_key: tuple[tuple[str, str], ...] = ()
+    """``metric_attributes`` as a hashable value, for per-series totals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +64,7 @@ class _Profile:
     energy_class: EnergyClass
     pue: Pue
     static_attributes: Mapping[str, AttributeValue]
-    metric_attributes: Mapping[str, str]
+    metric_series: _MetricSeries
 
 
 class _BoundedLabels:
@@ -74,10 +93,15 @@ class CarbonEnricher:
         self._models = _BoundedLabels(config.max_models)
         self._agents = _BoundedLabels(config.max_agents)
         self._profiles: dict[_ProfileKey, _Profile] = {}
-        self._agent_metric_attributes: dict[tuple[_ProfileKey, str], Mapping[str, str]] = {}
+        self._agent_metric_series: dict[tuple[_ProfileKey, str], _MetricSeries] = {}
 
-    def enrich(self, attributes: Mapping[str, object]) -> Enrichment | None:
-        """The carbon attributes for a span's attributes, or None when the span reports no GenAI usage."""
+    def enrich(
+        self, attributes: Mapping[str, object], resource_attributes: Mapping[str, object] = _NO_ATTRIBUTES
+    ) -> Enrichment | None:
+        """The carbon attributes for a span's attributes, or None when the span reports no GenAI usage.
+
+        ``resource_attributes`` (``cloud.region``, ``cloud.provider``) locate self-hosted inference.
+        """
         if attributes.keys().isdisjoint(USAGE_KEYS):
             return None
         usage = parse_usage(attributes)
@@ -88,6 +112,7 @@ class CarbonEnricher:
         key = (usage.component, usage.provider, usage.model)
         profile = self._profile(key, usage)
         result = estimate(usage, profile.energy_class, profile.pue, self._grid, self._coefficients.cached_input_factor)
+        metric_attributes, series_key = self._metric_attributes(key, profile, attributes.get(sc.GEN_AI_AGENT_NAME))
         return Enrichment(
             {
                 **profile.static_attributes,
@@ -98,9 +123,13 @@ class CarbonEnricher:
                 sc.EMISSIONS_GCO2E_LOW: result.emissions_g_low,
                 sc.EMISSIONS_GCO2E_HIGH: result.emissions_g_high,
             },
-            self._metric_attributes(key, profile, attributes.get(sc.GEN_AI_AGENT_NAME)),
+            metric_attributes,
             result.energy_wh * WH_TO_JOULES,
             result.emissions_g,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            conversation_id=_text(attributes.get(sc.GEN_AI_CONVERSATION_ID)),
+            series_key=series_key,
         )
 
     def _profile(self, key: _ProfileKey, usage: Usage) -> _Profile:
@@ -134,18 +163,18 @@ class CarbonEnricher:
             sc.MODEL: self._models.label(match.normalised_name or sc.OTHER_VALUE),
             sc.REGION: self._grid.region,
         }
-        return _Profile(match.energy_class, pue, static, metric_attributes)
+        return _Profile(match.energy_class, pue, static, _series(metric_attributes))
 
-    def _metric_attributes(self, key: _ProfileKey, profile: _Profile, agent: object) -> Mapping[str, str]:
+    def _metric_attributes(self, key: _ProfileKey, profile: _Profile, agent: object) -> _MetricSeries:
         if not isinstance(agent, str) or not agent:
-            return profile.metric_attributes
+            return profile.metric_series
         agent_key = (key, agent)
-        cached = self._agent_metric_attributes.get(agent_key)
+        cached = self._agent_metric_series.get(agent_key)
         if cached is None:
-            if len(self._agent_metric_attributes) >= _PROFILE_CACHE_SIZE:
-                self._agent_metric_attributes.clear()
-            cached = {**profile.metric_attributes, sc.GEN_AI_AGENT_NAME: self._agents.label(agent)}
-            self._agent_metric_attributes[agent_key] = cached
+            if len(self._agent_metric_series) >= _PROFILE_CACHE_SIZE:
+                self._agent_metric_series.clear()
+            cached = _series({**profile.metric_series[0], sc.GEN_AI_AGENT_NAME: self._agents.label(agent)})
+            self._agent_metric_series[agent_key] = cached
         return cached
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
 from otel_carbon.processor.metrics import CarbonMetrics
 
@@ -97,7 +98,7 @@ class CarbonSpanProcessor(SpanProcessor):
         if enrichment.metric_attributes is None:
             return
         try:
-            self._metrics.record(enrichment.energy_joules, enrichment.emissions_grams, enrichment.metric_attributes)
+            self._metrics.record(enrichment)
         except Exception:
             self._warn_once("metrics", "otel-carbon: could not record carbon metrics", exc_info=True)
 

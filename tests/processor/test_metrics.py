@@ -126,3 +126,24 @@ def test_model_dimension_is_bounded(telemetry: Telemetry) -> None:
 def test_invalid_usage_records_no_metric(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
     emit(telemetry, {**CHAT, sc.GEN_AI_USAGE_INPUT_TOKENS: -1})
     assert telemetry.metric_points(sc.METRIC_ENERGY) == []
+
+
+def test_tokens_are_counted_by_type_on_the_same_series(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
+    emit(telemetry, CHAT)
+    emit(telemetry, CHAT)
+    points = {p.attributes[sc.TOKEN_TYPE]: p for p in telemetry.metric_points(sc.METRIC_TOKENS)}
+    assert (points["input"].kind, points["input"].is_monotonic, points["input"].unit) == ("sum", True, "{token}")
+    assert (points["input"].value, points["output"].value) == (2000, 2000)
+    assert points["input"].attributes[sc.MODEL] == "gpt-4o-mini"
+
+
+def test_conversations_are_counted_once_and_never_become_a_label(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
+    for conversation in ("conv-1", "conv-1", "conv-2"):
+        emit(telemetry, {**CHAT, sc.GEN_AI_CONVERSATION_ID: conversation, sc.GEN_AI_AGENT_NAME: "booking"})
+    (point,) = telemetry.metric_points(sc.METRIC_CONVERSATIONS)
+    assert point.value == 2
+    assert point.attributes == {sc.GEN_AI_AGENT_NAME: "booking"}
+    for other in telemetry.metric_points():
+        assert sc.GEN_AI_CONVERSATION_ID not in other.attributes
