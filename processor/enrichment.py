@@ -20,6 +20,7 @@ from otel_carbon.processor.model import (
     parse_usage,
 )
 from otel_carbon.processor.model.coefficients import EnergyClass
+from otel_carbon.processor.model.estimate import Site
 from otel_carbon.processor.model.grid import resolve_grid
 from otel_carbon.processor.model.usage import USAGE_KEYS
 
@@ -62,7 +63,7 @@ class Enrichment(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class _Profile:
     energy_class: EnergyClass
-    pue: Pue
+    site: Site
     static_attributes: Mapping[str, AttributeValue]
     metric_series: _MetricSeries
 
@@ -111,7 +112,7 @@ class CarbonEnricher:
             return Enrichment({sc.ESTIMATE_ERROR: usage.message}, None)
         key = (usage.component, usage.provider, usage.model)
         profile = self._profile(key, usage)
-        result = estimate(usage, profile.energy_class, profile.pue, self._grid, self._coefficients.cached_input_factor)
+        result = estimate(usage, profile.energy_class, profile.site, self._coefficients.cached_input_factor)
         metric_attributes, series_key = self._metric_attributes(key, profile, attributes.get(sc.GEN_AI_AGENT_NAME))
         return Enrichment(
             {
@@ -163,7 +164,8 @@ class CarbonEnricher:
             sc.MODEL: self._models.label(match.normalised_name or sc.OTHER_VALUE),
             sc.REGION: self._grid.region,
         }
-        return _Profile(match.energy_class, pue, static, _series(metric_attributes))
+        site = Site(pue.value, self._grid.grams_per_kwh)
+        return _Profile(match.energy_class, site, static, _series(metric_attributes))
 
     def _metric_attributes(self, key: _ProfileKey, profile: _Profile, agent: object) -> _MetricSeries:
         if not isinstance(agent, str) or not agent:

@@ -11,7 +11,7 @@ from otel_carbon.processor.model.coefficients import (
     Range,
     load_coefficients,
 )
-from otel_carbon.processor.model.estimate import Estimate, estimate
+from otel_carbon.processor.model.estimate import Estimate, Site, estimate
 from otel_carbon.processor.model.usage import Usage, UsageError, parse_usage
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ModelMatch",
     "Pue",
     "Range",
+    "Site",
     "Usage",
     "UsageError",
     "estimate",

@@ -1,13 +1,22 @@
-"""Energy (Wh) and emissions (gCO2e) of one call, with a low/high range."""
+"""Energy (Wh), emissions (gCO2e) and water (L) of one call, with a low/high range."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from otel_carbon.processor.model.coefficients import EnergyClass, GridIntensity, Pue, Range
+from otel_carbon.processor.model.coefficients import EnergyClass, Range
 from otel_carbon.processor.model.usage import Usage
 
 _ZERO = Range(0.0, 0.0, 0.0)
+
+
+class Site(NamedTuple):
+    """Where the call ran: data-centre and grid factors."""
+
+    pue: Range
+    grams_per_kwh: float
+    onsite_wue_l_per_kwh: float = 0.0  # litres per kWh of IT energy (cooling)
+    offsite_water_l_per_kwh: float = 0.0  # litres per kWh of facility energy (electricity generation)
 
 
 class Estimate(NamedTuple):
@@ -17,6 +26,8 @@ class Estimate(NamedTuple):
     emissions_g: float
     emissions_g_low: float
     emissions_g_high: float
+    it_energy_wh: float
+    water_l: float
 
 
 def _it_energy_wh(usage: Usage, energy_class: EnergyClass, cached_factor: Range) -> tuple[float, float, float]:
@@ -41,23 +52,18 @@ def _it_energy_wh(usage: Usage, energy_class: EnergyClass, cached_factor: Range)
     )
 
 
-def estimate(
-    usage: Usage,
-    energy_class: EnergyClass,
-    pue: Pue,
-    grid: GridIntensity,
-    cached_input_factor: Range,
-) -> Estimate:
-    """Facility energy = IT energy x PUE; emissions = facility energy x grid intensity (location-based).
+def estimate(usage: Usage, energy_class: EnergyClass, site: Site, cached_input_factor: Range) -> Estimate:
+    """Facility energy = IT energy x PUE; emissions = facility energy x grid intensity (location-based);
+    water = IT energy x on-site WUE + facility energy x off-site water intensity of electricity.
 
     The range carries the energy model's uncertainty (coefficients and PUE); the grid intensity is a
     stated input, reported beside the estimate.
     """
     central, low, high = _it_energy_wh(usage, energy_class, cached_input_factor)
-    energy = central * pue.value.central
-    energy_low = low * pue.value.low
-    energy_high = high * pue.value.high
-    grams_per_wh = grid.grams_per_kwh / 1000.0
+    energy = central * site.pue.central
+    energy_low = low * site.pue.low
+    energy_high = high * site.pue.high
+    grams_per_wh = site.grams_per_kwh / 1000.0
     return Estimate(
         energy_wh=energy,
         energy_wh_low=energy_low,
@@ -65,4 +71,6 @@ def estimate(
         emissions_g=energy * grams_per_wh,
         emissions_g_low=energy_low * grams_per_wh,
         emissions_g_high=energy_high * grams_per_wh,
+        it_energy_wh=central,
+        water_l=(central * site.onsite_wue_l_per_kwh + energy * site.offsite_water_l_per_kwh) / 1000.0,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from otel_carbon.processor.model import Usage, estimate, load_coefficients, parse_usage
+from otel_carbon.processor.model.estimate import Site
 from otel_carbon.processor.model.coefficients import _read_toml, normalise_model_name
 
 
@@ -54,12 +55,9 @@ def test_parse_usage_returns_none_for_a_span_without_usage() -> None:
 
 def test_estimate_is_zero_for_zero_usage() -> None:
     coefficients = load_coefficients()
+    site = Site(coefficients.pue_for("openai").value, 473.0)
     result = estimate(
-        Usage("llm", "openai", "gpt-4o"),
-        coefficients.classes["llm.frontier"],
-        coefficients.pue_for("openai"),
-        coefficients.grid_by_region["WORLD"],
-        coefficients.cached_input_factor,
+        Usage("llm", "openai", "gpt-4o"), coefficients.classes["llm.frontier"], site, coefficients.cached_input_factor
     )
     assert result.energy_wh == result.emissions_g == 0.0
 
@@ -67,12 +65,20 @@ def test_estimate_is_zero_for_zero_usage() -> None:
 def test_cached_tokens_cost_a_tenth_of_fresh_input() -> None:
     coefficients = load_coefficients()
     energy_class = coefficients.classes["llm.frontier"]
-    args = (
-        energy_class,
-        coefficients.pue_for("openai"),
-        coefficients.grid_by_region["WORLD"],
-        coefficients.cached_input_factor,
-    )
+    args = (energy_class, Site(coefficients.pue_for("openai").value, 473.0), coefficients.cached_input_factor)
     fresh = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000), *args)
     cached = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000, cached_input_tokens=1000), *args)
     assert cached.energy_wh == pytest.approx(fresh.energy_wh * 0.1, rel=1e-12)
+
+
+def test_water_is_on_site_cooling_plus_electricity_generation() -> None:
+    coefficients = load_coefficients()
+    site = Site(coefficients.pue_for("openai").value, 473.0, onsite_wue_l_per_kwh=0.3, offsite_water_l_per_kwh=3.91)
+    result = estimate(
+        Usage("llm", "openai", "gpt-4o", output_tokens=1000),
+        coefficients.classes["llm.frontier"],
+        site,
+        coefficients.cached_input_factor,
+    )
+    assert result.it_energy_wh == pytest.approx(0.9, rel=1e-12)
+    assert result.water_l == pytest.approx((0.9 * 0.3 + 0.9 * 1.18 * 3.91) / 1000, rel=1e-12)
