@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
+
 from otel_carbon.processor import CarbonConfig, CarbonSpanProcessor, attach_processor
 
 _logger = logging.getLogger("otel_carbon")

@@ -41,6 +41,12 @@ LEGACY_USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation_i
 
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
+# Resource attributes (cloud resource semantic conventions), read only: where a self-hosted model runs.
+CLOUD_PROVIDER: Final = "cloud.provider"
+CLOUD_REGION: Final = "cloud.region"
+CLOUD_PROVIDER_AWS: Final = "aws"
+CLOUD_PROVIDER_GCP: Final = "gcp"
+CLOUD_PROVIDER_AZURE: Final = "azure"
 ERROR_TYPE: Final = "error.type"
 ERROR_TYPE_OTHER: Final = "_OTHER"
 
@@ -99,6 +105,9 @@ GRID_INTENSITY: Final = "otel_carbon.grid.intensity"
 """double: grid carbon intensity used, gCO2e/kWh."""
 GRID_INTENSITY_SOURCE: Final = "otel_carbon.grid.intensity.source"
 REGION: Final = "otel_carbon.region"
+REGION_SOURCE: Final = "otel_carbon.region.source"
+"""string: how the region was resolved: ``config``, ``server_address``, ``azure_resource``, ``self_hosted_resource``,
+``self_hosted_config``, ``provider_default`` or ``default`` (processor/model/location.py)."""
 METHODOLOGY_VERSION: Final = "otel_carbon.methodology.version"
 ESTIMATE_ERROR: Final = "otel_carbon.estimate.error"
 """string: why a span that looked like a GenAI call got no estimate; names the culprit attribute."""
@@ -121,6 +130,11 @@ METRIC_DIMENSIONS: Final = (COMPONENT, GEN_AI_PROVIDER_NAME, MODEL, REGION, GEN_
 OTHER_VALUE: Final = "_other"
 """Metric label value that stands in for values beyond a dimension's cardinality bound."""
 
+# --- Resource of the collector-tier service (`otel-carbon serve`) ------------------------------
+SERVICE_NAME: Final = "service.name"
+SERVICE_INSTANCE_ID: Final = "service.instance.id"
+SERVICE_NAME_OTEL_CARBON: Final = "otel-carbon"
+
 # --- Instrumentation scope ------------------------------------------------------------------
 SCHEMA_URL: Final = "https://opentelemetry.io/schemas/1.37.0"
 
@@ -137,3 +151,21 @@ TOKEN_TYPE: Final = "otel_carbon.token.type"
 """Metric dimension of otel_carbon.tokens: ``input`` or ``output``."""
 TOKEN_TYPE_INPUT: Final = "input"
 TOKEN_TYPE_OUTPUT: Final = "output"
+WATER_L: Final = "otel_carbon.water.l"
+"""double: water consumed by the call, litres: on-site cooling (WUE) plus electricity generation."""
+LOW_CARBON_SHARE: Final = "otel_carbon.grid.low_carbon_share"
+"""double 0..1: share of low-carbon (nuclear + renewable) generation in the grid zone, when known."""
+GRID_INTENSITY_BASIS: Final = "otel_carbon.grid.intensity.basis"
+"""string: ``lifecycle`` (average, upstream included), ``marginal`` (WattTime MOER) or ``configured``."""
+EMISSIONS_BASIS: Final = "otel_carbon.emissions.basis"
+"""string: ``location-based`` (GHG Protocol Scope 2 method; for API customers Scope 3 category 1)."""
+CLOUD_REGION_USED: Final = "otel_carbon.cloud.region"
+"""string: the cloud region the call ran in, when known (``aws:us-east-1``)."""
+EMBODIED_GCO2E: Final = "otel_carbon.emissions.embodied.gco2e"
+"""double: embodied hardware emissions allocated to the call (SCI's M term); only with OTEL_CARBON_EMBODIED=true."""
+BASIS_LIFECYCLE: Final = "lifecycle"
+BASIS_MARGINAL: Final = "marginal"
+BASIS_CONFIGURED: Final = "configured"
+BASIS_LOCATION_BASED: Final = "location-based"
+PUE_SOURCE: Final = "otel_carbon.pue.source"
+"""string: where the PUE comes from: a data-file source id or ``config:OTEL_CARBON_PUE``."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.util.types import AttributeValue
+
 from otel_carbon import semconv
 
 _logger = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import wrapt
+
 from otel_carbon.instrumentation._spans import Attributes, CallSpan
 
 _logger = logging.getLogger(__name__)

@@ -110,9 +110,10 @@ class CarbonConfig:
 
 
 def _bundled_regions() -> frozenset[str]:
-    from otel_carbon.processor.model import load_coefficients
+    from otel_carbon.processor.model.sites import load_site_tables
 
-    return frozenset(load_coefficients().grid_by_region)
+    tables = load_site_tables()
+    return frozenset(tables.grid_by_zone) | frozenset(tables.cloud_region_zone)
 
 
 def read_setting(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:

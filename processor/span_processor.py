@@ -56,6 +56,7 @@ class CarbonSpanProcessor(SpanProcessor):
         self._metrics = metrics
         self._attributes_enabled = SDK_HAS_ON_ENDING
         self._warned: set[str] = set()
+        self._resource: tuple[object, Mapping[str, Any]] = (None, {})
         if not SDK_HAS_ON_ENDING:
             self._warn_once(
                 "sdk",
@@ -82,17 +83,23 @@ class CarbonSpanProcessor(SpanProcessor):
             self._record(enrichment)
 
     def shutdown(self) -> None:
-        pass
+        self._enricher.close()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
 
     def _enrich(self, span: ReadableSpan) -> Enrichment | None:
         try:
-            return self._enricher.enrich(_attribute_map(span))
+            return self._enricher.enrich(_attribute_map(span), self._resource_map(span))
         except Exception:  # telemetry must never fail the user's call
             self._warn_once("enrich", "otel-carbon: could not estimate a span; skipping it", exc_info=True)
             return None
+
+    def _resource_map(self, span: ReadableSpan) -> Mapping[str, Any]:
+        resource = span.resource  # one per provider: convert its attributes once
+        if self._resource[0] is not resource:
+            self._resource = (resource, dict(resource.attributes) if resource is not None else {})
+        return self._resource[1]
 
     def _record(self, enrichment: Enrichment) -> None:
         if enrichment.metric_attributes is None:

@@ -16,10 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import openai
-import otel_carbon
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+
+import otel_carbon
 from otel_carbon import semconv as sc
 from otel_carbon.demo._standin_payloads import silence_wav
 from otel_carbon.demo.standin import StandinServer

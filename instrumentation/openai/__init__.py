@@ -20,11 +20,12 @@ from typing import Any
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.trace import get_tracer
+from wrapt import wrap_function_wrapper
+
 from otel_carbon import semconv
 from otel_carbon.instrumentation.openai import wrappers
 from otel_carbon.instrumentation.openai.package import _instruments
 from otel_carbon.version import __version__
-from wrapt import wrap_function_wrapper
 
 __all__ = ["OpenAIInstrumentor"]
 

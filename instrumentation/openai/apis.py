@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
+
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import Attributes
 from otel_carbon.instrumentation._streams import StreamAccumulator

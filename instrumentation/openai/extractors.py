@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
+
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import Attributes
 

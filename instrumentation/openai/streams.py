@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from opentelemetry.util.types import AttributeValue
+
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import Attributes
 from otel_carbon.instrumentation.openai import extractors

@@ -19,6 +19,7 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import Tracer
+
 from otel_carbon import semconv
 from otel_carbon.instrumentation._spans import CallSpan, start_client_span
 from otel_carbon.instrumentation._streams import StreamAccumulator, TracedAsyncStream, TracedStream

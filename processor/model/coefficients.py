@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from otel_carbon.processor.model.names import normalise_model_name
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+if TYPE_CHECKING:
+    from otel_carbon.processor.model.sites import ProviderSite, SiteTables, Source
+    from otel_carbon.processor.model.user_config import UserConfig
+
 DATA_PACKAGE = "otel_carbon.processor"
-# 2024-08-06, 20241022, and OpenAI's older MMDD snapshots (0613, 1106).
-_DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|20\d{6}|(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))$")
-_PROVIDER_PREFIX = re.compile(r"^[a-z0-9_.-]+/")
+MODEL_CLASS_PREFIX = "model:"
+"""Classes made from a catalogue entry's own coefficients are named ``model:<normalised name>``."""
+BUNDLED = "bundled"
+# Which coefficient keys of a data table fill which EnergyClass field.
+COEFFICIENT_KEYS = {
+    "input": "input_per_1k_tokens",
+    "output": "output_per_1k_tokens",
+    "characters": "per_1k_characters",
+    "audio_minutes": "per_audio_minute",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +68,28 @@ class GridIntensity:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogueEntry:
+    """One model of the catalogue (models.toml or the user config file), as ``otel-carbon models`` lists it."""
+
+    name: str  # normalised name: the lookup key
+    provider: str | None  # the part of the key before "/" (openai/gpt-4o -> openai)
+    energy_class: str  # a class name; "model:<name>" when the entry has its own coefficients
+    component: str
+    params_b: float | None = None  # billions of parameters, total
+    active_params_b: float | None = None  # billions active per token (MoE)
+    params_estimated: bool = False  # a third party's guess for an undisclosed model
+    source: str | None = None  # a [sources] id (bundled) or free text (user file)
+    aliases: tuple[str, ...] = ()
+    note: str | None = None
+    origin: str = BUNDLED  # "bundled" or the user config file it came from
+
+
+@dataclass(frozen=True, slots=True)
 class ModelMatch:
     normalised_name: str
     energy_class: EnergyClass
     known: bool
+    entry: CatalogueEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,38 +103,39 @@ class Coefficients:
     default_pue: Pue
     grid_by_region: Mapping[str, GridIntensity]
     default_region: str
+    catalogue: Mapping[str, CatalogueEntry] = field(default_factory=dict)
+    """Every normalised name and alias -> its entry (``models`` maps the same keys to class names)."""
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    """Citations of energy_classes.toml and models.toml, by id."""
 
     def match_model(self, component: str, model: str | None) -> ModelMatch:
+        """The class of the longest catalogued name that is ``model`` or a prefix of it at a "-" boundary
+        and belongs to ``component`` (a TTS model never gets an LLM class); else the component's fallback."""
         normalised = normalise_model_name(model) if model else ""
-        class_name = self._class_for(normalised)
-        if class_name is not None:
-            energy_class = self.classes[class_name]
-            if energy_class.component == component:
-                return ModelMatch(normalised, energy_class, known=True)
+        candidate = normalised
+        while candidate:
+            class_name = self.models.get(candidate)
+            if class_name is not None:
+                energy_class = self.classes[class_name]
+                if energy_class.component == component:
+                    return ModelMatch(normalised, energy_class, True, self.catalogue.get(candidate))
+            candidate, _, _ = candidate.rpartition("-")
         fallback = self.classes[self.fallback_class_by_component[component]]
         return ModelMatch(normalised, fallback, known=False)
 
-    def _class_for(self, normalised: str) -> str | None:
-        candidate = normalised
-        while candidate:
-            found = self.models.get(candidate)
-            if found is not None:
-                return found
-            candidate, _, _ = candidate.rpartition("-")
-        return None
+    def catalogue_entries(self) -> tuple[CatalogueEntry, ...]:
+        """Each catalogued model once (not once per alias), by provider and name."""
+        unique = {id(entry): entry for entry in self.catalogue.values()}
+        return tuple(sorted(unique.values(), key=lambda entry: (entry.provider or "", entry.name)))
 
     def pue_for(self, provider: str | None) -> Pue:
         return self.pue_by_provider.get(provider or "", self.default_pue)
 
 
-def normalise_model_name(model: str) -> str:
-    """``openai/GPT-4o-2024-08-06`` -> ``gpt-4o``: lower case, no provider prefix, no date suffix."""
-    name = _PROVIDER_PREFIX.sub("", model.strip().lower())
-    return _DATE_SUFFIX.sub("", name)
-
-
-def _range(table: Mapping[str, Any]) -> Range:
-    return Range(float(table["central"]), float(table["low"]), float(table["high"]))
+def _range(value: Mapping[str, Any] | float) -> Range:
+    if isinstance(value, (int, float)):  # a bare number: no range
+        return Range(float(value), float(value), float(value))
+    return Range(float(value["central"]), float(value["low"]), float(value["high"]))
 
 
 def _optional_range(table: Mapping[str, Any], key: str) -> Range | None:
@@ -117,53 +147,143 @@ def _read_toml(name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def energy_class(name: str, table: Mapping[str, Any]) -> EnergyClass:
+    """A class from a data table: ``component`` (inferred for a model's own coefficients) and ranges."""
+    ranges = {attribute: _optional_range(table, key) for key, attribute in COEFFICIENT_KEYS.items()}
+    return EnergyClass(name=name, component=infer_component(table), **ranges)
+
+
+def infer_component(table: Mapping[str, Any]) -> str:
+    if "component" in table:
+        return str(table["component"])
+    if "characters" in table:
+        return "tts"
+    if "audio_minutes" in table:
+        return "stt"
+    return "llm" if "output" in table else "embedding"
+
+
 def _classes(raw: Mapping[str, Any]) -> dict[str, EnergyClass]:
-    return {
-        name: EnergyClass(
-            name=name,
-            component=table["component"],
-            input_per_1k_tokens=_optional_range(table, "input"),
-            output_per_1k_tokens=_optional_range(table, "output"),
-            per_1k_characters=_optional_range(table, "characters"),
-            per_audio_minute=_optional_range(table, "audio_minutes"),
-        )
-        for name, table in raw.items()
+    return {name: energy_class(name, table) for name, table in raw.items()}
+
+
+def catalogue_entry(
+    key: str, table: Mapping[str, Any], classes: Mapping[str, EnergyClass], origin: str = BUNDLED
+) -> tuple[CatalogueEntry, EnergyClass | None]:
+    """A ``[models."<provider>/<name>"]`` table -> its entry, and its own class when it has coefficients.
+
+    ``classes`` resolves a ``class`` reference (to learn the component); the caller has checked it exists.
+    """
+    name = normalise_model_name(key)
+    provider = key.rpartition("/")[0].strip().lower() or None
+    own = None
+    if "class" in table:
+        class_name = str(table["class"])
+        if class_name not in classes:
+            raise ValueError(f"models.{key}: unknown energy class {class_name!r}")
+        component = classes[class_name].component
+    else:
+        class_name = MODEL_CLASS_PREFIX + name
+        own = energy_class(class_name, table)
+        component = own.component
+    entry = CatalogueEntry(
+        name=name,
+        provider=provider,
+        energy_class=class_name,
+        component=component,
+        params_b=_optional_float(table, "params_b"),
+        active_params_b=_optional_float(table, "active_params_b"),
+        params_estimated=bool(table.get("params_estimated", False)),
+        source=table.get("source"),
+        aliases=tuple(dict.fromkeys(normalise_model_name(alias) for alias in table.get("aliases", ()))),
+        note=table.get("note"),
+        origin=origin,
+    )
+    return entry, own
+
+
+def _optional_float(table: Mapping[str, Any], key: str) -> float | None:
+    return float(table[key]) if key in table else None
+
+
+def _catalogue(
+    raw_models: Mapping[str, Any], classes: dict[str, EnergyClass]
+) -> tuple[dict[str, CatalogueEntry], dict[str, str]]:
+    """Entries by name and alias, and name/alias -> class name; own classes are added to ``classes``."""
+    catalogue: dict[str, CatalogueEntry] = {}
+    for key, table in raw_models.items():
+        entry, own = catalogue_entry(key, table, classes)
+        for name in (entry.name, *entry.aliases):
+            if name in catalogue:
+                raise ValueError(f"models.toml: {key}: {name!r} is already {catalogue[name].name!r}'s name or alias")
+            catalogue[name] = entry
+        if own is not None:
+            classes[own.name] = own
+    return catalogue, _class_names(catalogue)
+
+
+def _class_names(catalogue: Mapping[str, CatalogueEntry]) -> dict[str, str]:
+    return {name: entry.energy_class for name, entry in catalogue.items()}
+
+
+def _with_user_models(
+    catalogue: dict[str, CatalogueEntry], classes: dict[str, EnergyClass], user_config: UserConfig
+) -> dict[str, str]:
+    """Layers the user file's classes and models over the bundled ones; returns name/alias -> class name.
+
+    A user entry replaces the bundled entry of the same name, including under the bundled entry's aliases.
+    """
+    classes.update(user_config.classes)
+    for entry in user_config.models.values():
+        replaced = catalogue.get(entry.name)
+        names: Iterable[str] = (entry.name, *entry.aliases)
+        if replaced is not None and replaced.name == entry.name:
+            names = (*names, *(alias for alias in replaced.aliases if catalogue.get(alias) is replaced))
+        for name in names:
+            catalogue[name] = entry
+    return _class_names(catalogue)
+
+
+def _sources(*files: Mapping[str, Any]) -> dict[str, Source]:
+    from otel_carbon.processor.model.sites import Source  # sites imports Range from this module
+
+    sources: dict[str, Source] = {}
+    for raw in files:
+        for source_id, table in raw.get("sources", {}).items():
+            if source_id in sources:
+                raise ValueError(f"sources.{source_id} is defined twice")
+            year = table.get("year")
+            sources[source_id] = Source(source_id, str(table["title"]), str(table["url"]), year, str(table["licence"]))
+    return sources
+
+
+def _pue(site: ProviderSite) -> Pue:
+    return Pue(site.pue, site.source_id)
+
+
+def _grid(tables: SiteTables) -> dict[str, GridIntensity]:
+    """Grid zones, and cloud regions (``aws:us-east-1``) resolved to their zone, since both are valid regions."""
+    zones = {
+        code: GridIntensity(zone.grams_per_kwh, code, zone.source_id) for code, zone in tables.grid_by_zone.items()
     }
+    return {**zones, **{region: zones[zone] for region, zone in tables.cloud_region_zone.items()}}
 
 
-def _pue(table: Mapping[str, Any]) -> Pue:
-    return Pue(Range(float(table["pue"]), float(table["low"]), float(table["high"])), str(table["source"]))
+@lru_cache(maxsize=16)
+def load_coefficients(user_config: UserConfig | None = None) -> Coefficients:
+    """The bundled coefficients, with the user config file's models and classes layered on top.
 
-
-def _models(raw: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        normalise_model_name(model): class_name
-        for section, table in raw.items()
-        if section != "meta"
-        for model, class_name in table.items()
-    }
-
-
-def _grid(raw: Mapping[str, Any]) -> dict[str, GridIntensity]:
-    return {
-        region: GridIntensity(float(table["intensity"]), region, str(table["source_id"]))
-        for region, table in raw["regions"].items()
-    }
-
-
-@cache
-def load_coefficients(models_file: Path | None = None) -> Coefficients:
-    """The bundled coefficients, with ``models_file`` (TOML, same shape as data/models.toml) layered on top."""
+    ``user_config`` comes from ``load_user_config``, which has validated it against the bundled data.
+    """
     energy = _read_toml("energy_classes.toml")
+    catalogue_file = _read_toml("models.toml")
     classes = _classes(energy["classes"])
-    models = _models(_read_toml("models.toml"))
-    if models_file is not None:
-        models.update(_models(tomllib.loads(models_file.read_text(encoding="utf-8"))))
-        unknown = sorted({c for c in models.values() if c not in classes})
-        if unknown:
-            raise ValueError(f"{models_file}: unknown energy class {unknown[0]!r}; known: {', '.join(sorted(classes))}")
-    pue = _read_toml("pue.toml")
-    grid = _read_toml("grid.toml")
+    catalogue, models = _catalogue(catalogue_file["models"], classes)
+    if user_config is not None:
+        models = _with_user_models(catalogue, classes, user_config)
+    from otel_carbon.processor.model.sites import load_site_tables  # sites imports Range from this module
+
+    sites = load_site_tables()
     return Coefficients(
         methodology_version=str(energy["methodology"]["version"]),
         cached_input_factor=Range(
@@ -174,8 +294,10 @@ def load_coefficients(models_file: Path | None = None) -> Coefficients:
         classes=classes,
         fallback_class_by_component=dict(energy["fallback"]),
         models=models,
-        pue_by_provider={provider: _pue(table) for provider, table in pue["providers"].items()},
-        default_pue=_pue(pue["default"]),
-        grid_by_region=_grid(grid),
-        default_region=str(grid["default_region"]),
+        catalogue=catalogue,
+        sources=_sources(energy, catalogue_file),
+        pue_by_provider={provider: _pue(site) for provider, site in sites.providers.items()},
+        default_pue=_pue(sites.default_provider),
+        grid_by_region=_grid(sites),
+        default_region=sites.default_zone,
     )

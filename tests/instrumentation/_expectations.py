@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
+
 from otel_carbon import semconv
 from otel_carbon.demo._standin_payloads import silence_wav
 from otel_carbon.demo.standin import StandinServer

@@ -6,6 +6,7 @@ from typing import TypeVar
 
 import openai
 import pytest
+
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 

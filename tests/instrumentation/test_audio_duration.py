@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+
 from otel_carbon.instrumentation.audio import audio_duration_seconds
 
 from ._expectations import wav_bytes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 from openai.types.chat import ChatCompletion
+
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor

@@ -8,6 +8,7 @@ import openai
 import pytest
 import wrapt
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+
 from otel_carbon import semconv
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 from otel_carbon.instrumentation.openai.extractors import server_address_and_port

@@ -9,6 +9,7 @@ import openai
 import pydantic
 import pytest
 from openai.types.responses import Response
+
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import openai
 import pytest
+
 from otel_carbon import semconv
 from otel_carbon.demo.standin import StandinServer
 

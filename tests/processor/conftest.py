@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from otel_carbon.processor import CarbonConfig, CarbonSpanProcessor, attach_processor
 
 from ..support.telemetry import Telemetry

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonEnricher
 
@@ -24,7 +25,7 @@ def enrich(env: dict[str, str]) -> dict[str, object]:
 
 def test_region_selects_the_bundled_grid_intensity() -> None:
     attributes = enrich({"OTEL_CARBON_REGION": "fr"})
-    assert (attributes[sc.REGION], attributes[sc.GRID_INTENSITY]) == ("FR", 56.0)
+    assert (attributes[sc.REGION], attributes[sc.GRID_INTENSITY]) == ("FR", 44.18)
 
 
 def test_grid_intensity_value_overrides_the_table_and_is_named_as_source() -> None:
@@ -41,6 +42,7 @@ def test_pue_overrides_every_provider() -> None:
 
 def test_disabled_config_attaches_nothing() -> None:
     from opentelemetry.sdk.trace import TracerProvider
+
     from otel_carbon.processor import attach_processor
 
     assert attach_processor(TracerProvider(), config=CarbonConfig.from_env({"OTEL_CARBON_ENABLED": "false"})) is None
@@ -73,7 +75,7 @@ def test_bad_value_logs_one_line_naming_variable_and_value_then_uses_the_default
 
 def test_models_file_adds_a_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
     models = tmp_path / "models.toml"
-    models.write_text('[mine]\n"house-llm-7b" = "llm.small"\n', encoding="utf-8")
+    models.write_text('[models."house-llm-7b"]\nclass = "llm.small"\n', encoding="utf-8")
     enrichment = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_CONFIG_FILE": str(models)})).enrich(
         {**CHAT, sc.GEN_AI_REQUEST_MODEL: "house-llm-7b"}
     )
@@ -83,7 +85,7 @@ def test_models_file_adds_a_model(tmp_path) -> None:  # type: ignore[no-untyped-
 
 def test_models_file_with_an_unknown_class_is_ignored_with_one_line(tmp_path, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     models = tmp_path / "models.toml"
-    models.write_text('[mine]\n"house-llm-7b" = "llm.tiny"\n', encoding="utf-8")
+    models.write_text('[models."house-llm-7b"]\nclass = "llm.tiny"\n', encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="otel_carbon"):
         enricher = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_CONFIG_FILE": str(models)}))
     (record,) = caplog.records

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import openai
-import otel_carbon
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
+
+import otel_carbon
 from otel_carbon import semconv as sc
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor

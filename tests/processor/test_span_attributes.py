@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonSpanProcessor
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
@@ -46,19 +47,28 @@ def test_chat_span_carries_energy_emissions_and_provenance_with_exact_types(
     assert attributes[sc.COMPONENT] == "llm"
     assert attributes[sc.ENERGY_CLASS] == "llm.frontier"
     assert attributes[sc.MODEL] == "gpt-4o"
-    assert attributes[sc.REGION] == "WORLD"
-    assert attributes[sc.GRID_INTENSITY_SOURCE] == "ember-owid-2023"
-    assert attributes[sc.METHODOLOGY_VERSION] == "1"
+    assert attributes[sc.REGION] == "US"
+    assert attributes[sc.REGION_SOURCE] == "provider_default"
+    assert attributes[sc.GRID_INTENSITY_SOURCE] == "ember-co2js"
+    assert attributes[sc.GRID_INTENSITY_BASIS] == "lifecycle"
+    assert attributes[sc.EMISSIONS_BASIS] == "location-based"
+    assert attributes[sc.PUE_SOURCE] == "microsoft"
+    assert type(attributes[sc.WATER_L]) is float and attributes[sc.WATER_L] > 0
+    assert type(attributes[sc.LOW_CARBON_SHARE]) is float
+    assert attributes[sc.METHODOLOGY_VERSION] == "2"
+    assert sc.EMBODIED_GCO2E not in attributes
     assert sc.MODEL_UNKNOWN not in attributes
 
 
 def test_chat_energy_follows_the_published_formula(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
     emit(telemetry, CHAT)
     attributes = telemetry.span().attributes
-    # llm.frontier: 0.18 Wh/1k input, 0.9 Wh/1k output, cached input at 0.1x; openai PUE 1.18; world 473 g/kWh
+    # llm.frontier: 0.18 Wh/1k input, 0.9 Wh/1k output, cached input at 0.1x; openai PUE 1.18; US 383.55 g/kWh
     expected_wh = ((400 + 100 * 0.1) / 1000 * 0.18 + 300 / 1000 * 0.9) * 1.18
     assert attributes[sc.ENERGY_WH] == pytest.approx(expected_wh, rel=1e-12)
-    assert attributes[sc.EMISSIONS_GCO2E] == pytest.approx(expected_wh * 473.0 / 1000, rel=1e-12)
+    assert attributes[sc.EMISSIONS_GCO2E] == pytest.approx(expected_wh * 383.55 / 1000, rel=1e-12)
+    it_wh = expected_wh / 1.18  # water: on-site WUE 0.3 L/kWh (Azure) + US generation 3.1321 L/kWh
+    assert attributes[sc.WATER_L] == pytest.approx((it_wh * 0.3 + expected_wh * 3.1321) / 1000, rel=1e-12)
     assert attributes[sc.ENERGY_WH_LOW] < attributes[sc.ENERGY_WH] < attributes[sc.ENERGY_WH_HIGH]
     assert attributes[sc.EMISSIONS_GCO2E_LOW] < attributes[sc.EMISSIONS_GCO2E] < attributes[sc.EMISSIONS_GCO2E_HIGH]
 

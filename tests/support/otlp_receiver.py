@@ -145,6 +145,18 @@ class _Store:
         self.spans: list[ExportedSpan] = []
         self.metric_points: list[MetricPoint] = []
         self.failures: list[grpc.StatusCode] = []
+        self.trace_requests: list[Any] = []
+        self.delays: list[float] = []
+        self.export_calls = 0
+
+    def begin_call(self) -> None:
+        """Count the call, then hold it for a delay set by ``OtlpReceiver.delay_next``."""
+        with self.lock:
+            self.export_calls += 1
+            delay = self.delays.pop(0) if self.delays else 0.0
+            self.lock.notify_all()
+        if delay:
+            time.sleep(delay)
 
     def take_failure(self) -> grpc.StatusCode | None:
         with self.lock:
@@ -152,6 +164,7 @@ class _Store:
 
 
 def _failing(store: _Store, context: grpc.ServicerContext) -> None:
+    store.begin_call()
     code = store.take_failure()
     if code is not None:
         context.abort(code, "failure injected by OtlpReceiver.fail_next")
@@ -171,6 +184,7 @@ class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
         ]
         with self._store.lock:
             self._store.spans.extend(decoded)
+            self._store.trace_requests.append(request)
             self._store.lock.notify_all()
         return trace_service_pb2.ExportTraceServiceResponse()
 
@@ -208,17 +222,18 @@ class _LogsService(logs_service_pb2_grpc.LogsServiceServicer):
 class OtlpReceiver:
     """A loopback OTLP/gRPC receiver that decodes what real exporters send."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._store = _Store()
         self._server: grpc.Server | None = None
-        self._port = 0
+        self._port = port
+        """0 picks a free port on the first start; a restart after ``stop()`` binds the same port again."""
 
     def start(self) -> None:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_TraceService(self._store), server)
         metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(_MetricsService(self._store), server)
         logs_service_pb2_grpc.add_LogsServiceServicer_to_server(_LogsService(self._store), server)
-        self._port = server.add_insecure_port("127.0.0.1:0")
+        self._port = server.add_insecure_port(f"127.0.0.1:{self._port}")
         server.start()
         self._server = server
 
@@ -245,6 +260,9 @@ class OtlpReceiver:
             self._store.spans.clear()
             self._store.metric_points.clear()
             self._store.failures.clear()
+            self._store.trace_requests.clear()
+            self._store.delays.clear()
+            self._store.export_calls = 0
 
     def clear_metrics(self) -> None:
         with self._store.lock:
@@ -254,6 +272,29 @@ class OtlpReceiver:
         """Make the next ``n`` export calls (any signal) fail with ``code``."""
         with self._store.lock:
             self._store.failures.extend([code] * n)
+
+    def delay_next(self, n: int = 1, seconds: float = 1.0) -> None:
+        """Make the next ``n`` export calls (any signal) wait ``seconds`` before they answer."""
+        with self._store.lock:
+            self._store.delays.extend([seconds] * n)
+
+    @property
+    def export_calls(self) -> int:
+        """Export calls received (any signal, failed ones too) since the last ``clear()``."""
+        with self._store.lock:
+            return self._store.export_calls
+
+    def wait_for_export_calls(self, count: int, timeout: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout
+        with self._store.lock:
+            while self._store.export_calls < count and (remaining := deadline - time.monotonic()) > 0:
+                self._store.lock.wait(remaining)
+            return self._store.export_calls
+
+    def trace_requests(self) -> list[trace_service_pb2.ExportTraceServiceRequest]:
+        """The trace requests as received, for byte-level comparisons."""
+        with self._store.lock:
+            return list(self._store.trace_requests)
 
     def spans(self) -> list[ExportedSpan]:
         with self._store.lock:

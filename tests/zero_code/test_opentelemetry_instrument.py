@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from otel_carbon import semconv as sc
 from otel_carbon.demo.standin import StandinServer
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
@@ -65,7 +66,9 @@ def test_every_call_exports_a_span_with_carbon_attributes(otlp_receiver: OtlpRec
         assert span.resource["service.name"] == "zero-code-app"
         assert type(span.attributes[sc.ENERGY_WH]) is float and span.attributes[sc.ENERGY_WH] > 0
         assert type(span.attributes[sc.EMISSIONS_GCO2E]) is float
-        assert span.attributes[sc.METHODOLOGY_VERSION] == "1"
+        assert span.attributes[sc.METHODOLOGY_VERSION] == "2"
+        # the stand-in listens on loopback: self-hosted, with no cloud.region resource -> the world average
+        assert (span.attributes[sc.REGION], span.attributes[sc.REGION_SOURCE]) == ("WORLD", "default")
     assert spans["text_to_speech tts-1"].attributes[sc.TTS_CHARACTERS] == len("Hello there, general Kenobi.")
     assert spans["speech_to_text whisper-1"].attributes[sc.STT_AUDIO_SECONDS] == pytest.approx(3.0)
 
