@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from otel_carbon import semconv as sc
+from otel_carbon.processor import attach_processor
 from otel_carbon.processor.config import CarbonConfig
 from otel_carbon.processor.grid import (
     ElectricityMapsProvider,
@@ -27,6 +29,10 @@ from otel_carbon.processor.grid import (
     build_live_grid,
 )
 from otel_carbon.processor.grid.http import get_json, parse_retry_after
+from otel_carbon.processor.model.sites import load_site_tables
+from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
+
+from ..support.telemetry import Telemetry
 
 T = TypeVar("T")
 TOKEN = "em-token-5ecret-0123456789"
@@ -616,3 +622,43 @@ def test_get_json_timeout_is_a_fetch_error(standin: StandIn) -> None:
     with pytest.raises(FetchError, match="timeout"):
         get_json(f"{standin.url}/slow", {}, 0.1)
     assert time.monotonic() - started < 0.5
+
+
+# --- through the span processor, over OTLP ---------------------------------------------------------------
+
+
+@pytest.mark.skipif(not SDK_HAS_ON_ENDING, reason="span attributes need opentelemetry-sdk >= 1.40")
+def test_spans_use_the_live_value_once_it_arrives_and_say_so(standin: StandIn, telemetry: Telemetry) -> None:
+    period = {"from": "2026-05-01T10:00Z", "to": "2026-05-01T10:30Z", "intensity": {"forecast": 150, "actual": 142}}
+    standin.route("/intensity", Reply(body={"data": [period]}))
+    config = CarbonConfig.from_env(
+        {
+            "OTEL_CARBON_GRID_PROVIDER": "uk-carbon-intensity",
+            "OTEL_CARBON_GRID_API_URL": standin.url,
+            "OTEL_CARBON_REGION": "GB",
+        }
+    )
+    processor = attach_processor(telemetry.tracer_provider, telemetry.meter_provider, config)
+    assert processor is not None
+    tracer = telemetry.tracer_provider.get_tracer("any")
+    chat = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o",
+        "gen_ai.usage.output_tokens": 100,
+    }
+
+    with tracer.start_as_current_span("first") as span:  # no reading yet: the bundled table, and it says so
+        span.set_attributes(chat)
+    wait_until(lambda: standin.count("/intensity") >= 1)
+    wait_until(lambda: processor._enricher._live.current("GB"))  # noqa: SLF001 - test reaches the refresher
+    with tracer.start_as_current_span("second") as span:
+        span.set_attributes(chat)
+
+    first, second = sorted(telemetry.spans(), key=lambda exported: exported.name)
+    assert first.attributes[sc.GRID_INTENSITY_SOURCE] == load_site_tables().grid_by_zone["GB"].source_id
+    assert (second.attributes[sc.GRID_INTENSITY], second.attributes[sc.GRID_INTENSITY_SOURCE]) == (
+        142.0,
+        "uk-carbon-intensity:live",
+    )
+    assert second.attributes[sc.EMISSIONS_GCO2E] == second.attributes[sc.ENERGY_WH] * (142.0 / 1000.0)
