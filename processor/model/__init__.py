@@ -5,9 +5,7 @@ from __future__ import annotations
 from otel_carbon.processor.model.coefficients import (
     Coefficients,
     EnergyClass,
-    GridIntensity,
     ModelMatch,
-    Pue,
     Range,
     load_coefficients,
 )
@@ -18,9 +16,7 @@ __all__ = [
     "Coefficients",
     "EnergyClass",
     "Estimate",
-    "GridIntensity",
     "ModelMatch",
-    "Pue",
     "Range",
     "Site",
     "Usage",

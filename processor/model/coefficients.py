@@ -17,7 +17,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from otel_carbon.processor.model.sites import ProviderSite, SiteTables, Source
+    from otel_carbon.processor.model.sites import Source
     from otel_carbon.processor.model.user_config import UserConfig
 
 DATA_PACKAGE = "otel_carbon.processor"
@@ -53,21 +53,6 @@ class EnergyClass:
 
 
 @dataclass(frozen=True, slots=True)
-class Pue:
-    value: Range
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class GridIntensity:
-    """Grid carbon intensity in gCO2e/kWh, where it applies and where the number comes from."""
-
-    grams_per_kwh: float
-    region: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
 class CatalogueEntry:
     """One model of the catalogue (models.toml or the user config file), as ``otel-carbon models`` lists it."""
 
@@ -99,10 +84,6 @@ class Coefficients:
     classes: Mapping[str, EnergyClass]
     fallback_class_by_component: Mapping[str, str]
     models: Mapping[str, str]
-    pue_by_provider: Mapping[str, Pue]
-    default_pue: Pue
-    grid_by_region: Mapping[str, GridIntensity]
-    default_region: str
     catalogue: Mapping[str, CatalogueEntry] = field(default_factory=dict)
     """Every normalised name and alias -> its entry (``models`` maps the same keys to class names)."""
     sources: Mapping[str, Source] = field(default_factory=dict)
@@ -127,9 +108,6 @@ class Coefficients:
         """Each catalogued model once (not once per alias), by provider and name."""
         unique = {id(entry): entry for entry in self.catalogue.values()}
         return tuple(sorted(unique.values(), key=lambda entry: (entry.provider or "", entry.name)))
-
-    def pue_for(self, provider: str | None) -> Pue:
-        return self.pue_by_provider.get(provider or "", self.default_pue)
 
 
 def _range(value: Mapping[str, Any] | float) -> Range:
@@ -257,18 +235,6 @@ def _sources(*files: Mapping[str, Any]) -> dict[str, Source]:
     return sources
 
 
-def _pue(site: ProviderSite) -> Pue:
-    return Pue(site.pue, site.source_id)
-
-
-def _grid(tables: SiteTables) -> dict[str, GridIntensity]:
-    """Grid zones, and cloud regions (``aws:us-east-1``) resolved to their zone, since both are valid regions."""
-    zones = {
-        code: GridIntensity(zone.grams_per_kwh, code, zone.source_id) for code, zone in tables.grid_by_zone.items()
-    }
-    return {**zones, **{region: zones[zone] for region, zone in tables.cloud_region_zone.items()}}
-
-
 @lru_cache(maxsize=16)
 def load_coefficients(user_config: UserConfig | None = None) -> Coefficients:
     """The bundled coefficients, with the user config file's models and classes layered on top.
@@ -281,9 +247,6 @@ def load_coefficients(user_config: UserConfig | None = None) -> Coefficients:
     catalogue, models = _catalogue(catalogue_file["models"], classes)
     if user_config is not None:
         models = _with_user_models(catalogue, classes, user_config)
-    from otel_carbon.processor.model.sites import load_site_tables  # sites imports Range from this module
-
-    sites = load_site_tables()
     return Coefficients(
         methodology_version=str(energy["methodology"]["version"]),
         cached_input_factor=Range(
@@ -296,8 +259,4 @@ def load_coefficients(user_config: UserConfig | None = None) -> Coefficients:
         models=models,
         catalogue=catalogue,
         sources=_sources(energy, catalogue_file),
-        pue_by_provider={provider: _pue(site) for provider, site in sites.providers.items()},
-        default_pue=_pue(sites.default_provider),
-        grid_by_region=_grid(sites),
-        default_region=sites.default_zone,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from otel_carbon.processor.config import CarbonConfig, _bundled_regions
-from otel_carbon.processor.model import load_coefficients
 from otel_carbon.processor.model.sites import SiteTables, load_site_tables
 
 PROVIDERS = (
@@ -191,18 +190,6 @@ def test_overrides_update_entries_key_by_key_and_add_new_ones() -> None:
 def test_bad_overrides_are_refused(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_site_tables(overrides)
-
-
-def test_coefficients_read_the_same_tables(tables: SiteTables) -> None:
-    coefficients = load_coefficients()
-    assert coefficients.default_region == "WORLD"
-    assert coefficients.grid_by_region["FR"].grams_per_kwh == 44.18
-    assert coefficients.grid_by_region["WORLD"].source == "ember-owid-2023"
-    assert coefficients.grid_by_region["aws:eu-west-1"].region == "IE"
-    for name, site in tables.providers.items():
-        assert coefficients.pue_for(name).value == site.pue
-        assert coefficients.pue_for(name).source == site.source_id
-    assert coefficients.pue_for("someone-new").value == tables.default_provider.pue
 
 
 def test_region_setting_accepts_zones_and_cloud_regions() -> None:

@@ -92,3 +92,11 @@ def test_models_file_with_an_unknown_class_is_ignored_with_one_line(tmp_path, ca
     assert "OTEL_CARBON_CONFIG_FILE" in record.getMessage() and "'llm.tiny'" in record.getMessage()
     enrichment = enricher.enrich({**CHAT, sc.GEN_AI_REQUEST_MODEL: "house-llm-7b"})
     assert enrichment is not None and enrichment.attributes[sc.MODEL_UNKNOWN] is True
+
+
+def test_embodied_emissions_are_off_by_default_and_separate_when_on() -> None:
+    assert sc.EMBODIED_GCO2E not in enrich({})
+    attributes = enrich({"OTEL_CARBON_EMBODIED": "true"})
+    it_wh = attributes[sc.ENERGY_WH] / attributes[sc.PUE]  # type: ignore[operator]
+    assert attributes[sc.EMBODIED_GCO2E] == pytest.approx(it_wh / 1000 * 37.4, rel=1e-12)
+    assert attributes[sc.EMISSIONS_GCO2E] == enrich({})[sc.EMISSIONS_GCO2E]  # never added to the operational figure

@@ -7,6 +7,9 @@ import pytest
 from otel_carbon.processor.model import Usage, estimate, load_coefficients, parse_usage
 from otel_carbon.processor.model.coefficients import _read_toml, normalise_model_name
 from otel_carbon.processor.model.estimate import Site
+from otel_carbon.processor.model.sites import load_site_tables
+
+OPENAI_PUE = load_site_tables().provider("openai").pue
 
 
 @pytest.mark.parametrize(
@@ -47,7 +50,7 @@ def test_parse_usage_returns_none_for_a_span_without_usage() -> None:
 
 def test_estimate_is_zero_for_zero_usage() -> None:
     coefficients = load_coefficients()
-    site = Site(coefficients.pue_for("openai").value, 473.0)
+    site = Site(OPENAI_PUE, 473.0)
     result = estimate(
         Usage("llm", "openai", "gpt-4o"), coefficients.classes["llm.frontier"], site, coefficients.cached_input_factor
     )
@@ -57,7 +60,7 @@ def test_estimate_is_zero_for_zero_usage() -> None:
 def test_cached_tokens_cost_a_tenth_of_fresh_input() -> None:
     coefficients = load_coefficients()
     energy_class = coefficients.classes["llm.frontier"]
-    args = (energy_class, Site(coefficients.pue_for("openai").value, 473.0), coefficients.cached_input_factor)
+    args = (energy_class, Site(OPENAI_PUE, 473.0), coefficients.cached_input_factor)
     fresh = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000), *args)
     cached = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000, cached_input_tokens=1000), *args)
     assert cached.energy_wh == pytest.approx(fresh.energy_wh * 0.1, rel=1e-12)
@@ -65,7 +68,7 @@ def test_cached_tokens_cost_a_tenth_of_fresh_input() -> None:
 
 def test_water_is_on_site_cooling_plus_electricity_generation() -> None:
     coefficients = load_coefficients()
-    site = Site(coefficients.pue_for("openai").value, 473.0, onsite_wue_l_per_kwh=0.3, offsite_water_l_per_kwh=3.91)
+    site = Site(OPENAI_PUE, 473.0, onsite_wue_l_per_kwh=0.3, offsite_water_l_per_kwh=3.91)
     result = estimate(
         Usage("llm", "openai", "gpt-4o", output_tokens=1000),
         coefficients.classes["llm.frontier"],
