@@ -116,22 +116,26 @@ def main() -> None:
     busy = LiveGrid(ElectricityMapsProvider("bench-token", slow.url), refresh_seconds=300, timeout_seconds=10)
     idle = LiveGrid(ElectricityMapsProvider("bench-token", fast.url), refresh_seconds=300, timeout_seconds=10)
     enricher = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_REGION": ZONE}))
-    live_enricher = CarbonEnricher(
-        CarbonConfig.from_env(
-            {
-                "OTEL_CARBON_REGION": ZONE,
-                "OTEL_CARBON_GRID_PROVIDER": "electricitymaps",
-                "OTEL_CARBON_ELECTRICITYMAPS_TOKEN": "bench-token",
-                "OTEL_CARBON_GRID_API_URL": slow.url,
-                "OTEL_CARBON_GRID_TIMEOUT_SECONDS": "10",
-            }
+    live_enricher, idle_enricher = (
+        CarbonEnricher(
+            CarbonConfig.from_env(
+                {
+                    "OTEL_CARBON_REGION": ZONE,
+                    "OTEL_CARBON_GRID_PROVIDER": "electricitymaps",
+                    "OTEL_CARBON_ELECTRICITYMAPS_TOKEN": "bench-token",
+                    "OTEL_CARBON_GRID_API_URL": api.url,
+                    "OTEL_CARBON_GRID_TIMEOUT_SECONDS": "10",
+                }
+            )
         )
+        for api in (slow, fast)
     )
     live = live_enricher._live  # noqa: SLF001 - the benchmark drives the enricher's own refresher
-    assert live is not None
+    idle_live = idle_enricher._live  # noqa: SLF001
+    assert live is not None and idle_live is not None
     pending = PENDING_ZONES[-1]  # asked for last: its answer is due only after the whole run
     try:
-        for grid in (busy, idle, live):
+        for grid in (busy, idle, live, idle_live):
             grid.current(ZONE)
             wait_for(lambda grid=grid: grid.current(ZONE), 5)
         for zone in PENDING_ZONES:
@@ -144,6 +148,7 @@ def main() -> None:
             "current, refresh in flight (hit)": lambda: busy.current(ZONE),
             "current, refresh in flight (miss)": lambda: busy.current(pending),
             "enrich, no live grid": lambda: enricher.enrich(CHAT),
+            "enrich, live grid idle": lambda: idle_enricher.enrich(CHAT),
             "enrich, live grid with a refresh in flight": lambda: live_enricher.enrich(CHAT),
         }
         for run in variants.values():
@@ -160,6 +165,7 @@ def main() -> None:
         for grid in (busy, idle):
             grid.close(timeout=0.2)
         live_enricher.close()
+        idle_enricher.close()
         slow.close()
         fast.close()
 
@@ -170,9 +176,11 @@ def main() -> None:
     idle_hit = median["current, idle grid (hit)"]
     enrich = median["enrich, no live grid"]
     with_live = median["enrich, live grid with a refresh in flight"]
+    idle_live_enrich = median["enrich, live grid idle"]
     print()
     print(f"current, in flight (hit)  / idle hit: {median['current, refresh in flight (hit)'] / idle_hit:.2f}x")
     print(f"current, in flight (miss) / idle hit: {median['current, refresh in flight (miss)'] / idle_hit:.2f}x")
+    print(f"enrich, live refresh in flight / enrich, live grid idle: {with_live / idle_live_enrich:.3f}x")
     print(
         f"enrich, live refresh in flight / enrich, no live grid: {with_live / enrich:.3f}x (+{with_live - enrich:.0f} ns)"
     )

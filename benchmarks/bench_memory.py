@@ -48,7 +48,7 @@ def main() -> None:
     reader = InMemoryMetricReader()
     attach_processor(tracer_provider, MeterProvider(metric_readers=[reader]), CarbonConfig.from_env({}))
     tracer = tracer_provider.get_tracer("bench")
-    checkpoints = {args.spans // 10, args.spans // 2, args.spans}
+    checkpoints = {args.spans // 5, args.spans * 2 // 5, args.spans * 3 // 5, args.spans * 4 // 5, args.spans}
     tracemalloc.start()
     baseline = 0
     for call in range(1, args.spans + 1):
@@ -65,14 +65,14 @@ def main() -> None:
                     "gen_ai.usage.output_tokens": 20 + call % 30,
                 }
             )
-        if call == 1000:
+        if call == args.spans // 5:  # past warm-up: every bounded cache and label set is full
             gc.collect()
             baseline = tracemalloc.get_traced_memory()[0]
         if call in checkpoints:
             gc.collect()
             heap = tracemalloc.get_traced_memory()[0]
             print(
-                f"{call:>7} spans: heap {heap / 1024:8.1f} KiB (+{(heap - baseline) / 1024:6.1f} KiB since 1,000), "
+                f"{call:>7} spans: heap {heap / 1024:8.1f} KiB (+{(heap - baseline) / 1024:6.1f} KiB since {args.spans // 5:,}), "
                 f"metric series {series_count(reader)}"
             )
 

@@ -87,7 +87,13 @@ class CarbonEnricher:
         self._coefficients: Coefficients = load_coefficients(user_config)
         self._sites: SiteTables = load_site_tables(user_config.site_overrides() if user_config else None)
         self._config = config
-        self._live: LiveGrid | None = build_live_grid(config) if live_grid else None
+        # A configured intensity wins over live values, so no live grid is started then.
+        self._live: LiveGrid | None = build_live_grid(config) if live_grid and config.grid_intensity is None else None
+        self._live_basis = (
+            sc.BASIS_MARGINAL
+            if self._live is not None and self._live.source.endswith(":marginal")
+            else sc.BASIS_LIFECYCLE
+        )
         self._embodied_g_per_kwh = load_embodied_factor().central if config.embodied else None
         # Zones without a water figure of their own use the world's, rather than counting no water.
         self._default_offsite_water = self._sites.grid_by_zone[self._sites.default_zone].offsite_water_l_per_kwh or 0.0
@@ -131,13 +137,11 @@ class CarbonEnricher:
         span_attributes: dict[str, AttributeValue] = {**profile.static_attributes}
         site = profile.site
         reading = self._live.current(location.zone) if self._live is not None else None
-        if reading is not None and self._config.grid_intensity is None:
-            site = site._replace(grams_per_kwh=reading.grams_per_kwh)
+        if reading is not None:
+            site = Site(site.pue, reading.grams_per_kwh, site.onsite_wue_l_per_kwh, site.offsite_water_l_per_kwh)
             span_attributes[sc.GRID_INTENSITY] = reading.grams_per_kwh
             span_attributes[sc.GRID_INTENSITY_SOURCE] = reading.source
-            span_attributes[sc.GRID_INTENSITY_BASIS] = (
-                sc.BASIS_MARGINAL if reading.source.endswith(":marginal") else sc.BASIS_LIFECYCLE
-            )
+            span_attributes[sc.GRID_INTENSITY_BASIS] = self._live_basis
         result = estimate(usage, profile.energy_class, site, self._coefficients.cached_input_factor)
         span_attributes[sc.ENERGY_WH] = result.energy_wh
         span_attributes[sc.ENERGY_WH_LOW] = result.energy_wh_low

@@ -24,23 +24,28 @@ if TYPE_CHECKING:
 ENERGY_BUCKETS_J = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0, 100000.0)
 # Emissions buckets are decades and half-decades so alert thresholds (1 g, 0.3 g, ...) sit on edges.
 EMISSIONS_BUCKETS_G = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-DEFAULT_MAX_CONVERSATIONS = 100_000
+DEFAULT_MAX_CONVERSATIONS = 10_000
 
 _WATER, _LOW_CARBON, _EMBODIED, _INPUT_TOKENS, _OUTPUT_TOKENS = range(5)
 
 
 class _SeenConversations:
-    """The most recent conversation ids, bounded: an id counts once while it is remembered."""
+    """The most recently active conversations, bounded: one counts once while it is remembered.
+
+    Ids are kept as hashes (a collision merely undercounts one conversation), so memory is flat at
+    about 100 bytes per remembered conversation whatever the ids' length.
+    """
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
-        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._ids: OrderedDict[int, None] = OrderedDict()
 
     def first_sight(self, conversation_id: str) -> bool:
-        if conversation_id in self._ids:
-            self._ids.move_to_end(conversation_id)
+        key = hash(conversation_id)
+        if key in self._ids:
+            self._ids.move_to_end(key)
             return False
-        self._ids[conversation_id] = None
+        self._ids[key] = None
         if len(self._ids) > self._limit:
             self._ids.popitem(last=False)
         return True
