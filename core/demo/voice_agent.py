@@ -58,7 +58,8 @@ class CarbonLedger(SpanProcessor):
         print(
             f"  {span.name:<38} {energy:9.5f} Wh {emissions:9.5f} gCO2e"
             f"   range {attributes[sc.ENERGY_WH_LOW]:.5f}-{attributes[sc.ENERGY_WH_HIGH]:.5f} Wh"
-            f"   [{attributes[sc.ENERGY_CLASS]}, PUE {attributes[sc.PUE]}, {attributes[sc.GRID_INTENSITY]:g} g/kWh]"
+            f"   [{attributes[sc.ENERGY_CLASS]}, PUE {attributes[sc.PUE]}, {attributes[sc.REGION]} "
+            f"{attributes[sc.GRID_INTENSITY]:g} g/kWh from {attributes[sc.REGION_SOURCE]}]"
         )
 
     def print_totals(self) -> None:
@@ -116,3 +117,7 @@ def main() -> None:
         print(f"Voice agent against the local OpenAI stand-in at {standin.base_url}")
         run_conversation(openai.OpenAI(base_url=standin.base_url, api_key="demo", max_retries=0))
     ledger.print_totals()
+    print(
+        "\nThe stand-in listens on 127.0.0.1, so the calls count as self-hosted: set OTEL_CARBON_SELF_HOSTED_REGION "
+        "(e.g. FR) or a cloud.region resource attribute to place them; calls to api.openai.com default to the US."
+    )
