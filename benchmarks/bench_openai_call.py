@@ -12,7 +12,6 @@ Target: instrumented <= 1.08x uninstrumented.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys

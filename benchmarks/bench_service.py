@@ -29,22 +29,18 @@ from collections.abc import Callable
 from concurrent import futures
 
 import grpc
-from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.trace import SpanKind
 
-from otel_carbon.processor import CarbonConfig, attach_processor
+from otel_carbon.processor import CarbonConfig
 from otel_carbon.processor.service import ServeConfig
 from otel_carbon.processor.service.server import CarbonService
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_processor import END_ATTRIBUTES, START_ATTRIBUTES, NoOpExporter  # noqa: E402
+from bench_processor import END_ATTRIBUTES, START_ATTRIBUTES, make_run  # noqa: E402
 
 TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 GENAI_ATTRIBUTES = {**START_ATTRIBUTES, **END_ATTRIBUTES}
@@ -87,20 +83,7 @@ def request_bytes(batch: int, attributes: dict[str, object]) -> bytes:
 
 
 def in_process_run(with_processor: bool) -> Callable[[int], None]:
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(NoOpExporter()))
-    if with_processor:
-        meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
-        attach_processor(tracer_provider, meter_provider, CarbonConfig.from_env({}))
-    tracer = tracer_provider.get_tracer("bench")
-
-    def run(spans: int) -> None:
-        for _ in range(spans):
-            span = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=START_ATTRIBUTES)
-            span.set_attributes(END_ATTRIBUTES)
-            span.end()
-
-    return run
+    return make_run("processor" if with_processor else "bare")
 
 
 def service_run(payload: bytes, batch: int) -> Callable[[int], None]:
@@ -211,7 +194,6 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=20480)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    NoOpMeterProvider()  # noqa: B018 - keep the import honest for readers comparing with bench_processor
 
     costs = per_span_costs(args.batch, args.spans, args.rounds)
     in_process = costs["in-process"] - costs["bare"]

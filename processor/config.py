@@ -91,18 +91,18 @@ class CarbonConfig:
                 env, ENV_AZURE_RESOURCES, lambda raw: _parse_azure_resources(raw, choices), {}
             ),
             config_file=read_setting(env, ENV_CONFIG_FILE, _parse_existing_file, None),
-            max_models=read_setting(env, ENV_MAX_MODELS, lambda raw: _parse_int(raw, 1, 10_000), 200),
-            max_agents=read_setting(env, ENV_MAX_AGENTS, lambda raw: _parse_int(raw, 1, 10_000), 100),
+            max_models=read_setting(env, ENV_MAX_MODELS, lambda raw: parse_int(raw, 1, 10_000), 200),
+            max_agents=read_setting(env, ENV_MAX_AGENTS, lambda raw: parse_int(raw, 1, 10_000), 100),
             grid_provider=read_setting(env, ENV_GRID_PROVIDER, _parse_grid_provider, None),
             grid_api_url=read_setting(env, ENV_GRID_API_URL, _parse_url, None),
             electricitymaps_token=env.get(ENV_ELECTRICITYMAPS_TOKEN) or None,
             watttime_username=env.get(ENV_WATTTIME_USERNAME) or None,
             watttime_password=env.get(ENV_WATTTIME_PASSWORD) or None,
             grid_refresh_seconds=read_setting(
-                env, ENV_GRID_REFRESH_SECONDS, lambda raw: _parse_seconds(raw, 10, 86_400), 300.0
+                env, ENV_GRID_REFRESH_SECONDS, lambda raw: parse_seconds(raw, 10, 86_400), 300.0
             ),
             grid_timeout_seconds=read_setting(
-                env, ENV_GRID_TIMEOUT_SECONDS, lambda raw: _parse_seconds(raw, 0.1, 60), 5.0
+                env, ENV_GRID_TIMEOUT_SECONDS, lambda raw: parse_seconds(raw, 0.1, 60), 5.0
             ),
             embodied=read_setting(env, ENV_EMBODIED, parse_bool, False),
             region_choices=choices,
@@ -161,7 +161,7 @@ def _parse_pue(raw: str) -> float:
     return value
 
 
-def _parse_int(raw: str, low: int, high: int) -> int:
+def parse_int(raw: str, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
@@ -209,7 +209,7 @@ def _parse_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
-def _parse_seconds(raw: str, low: float, high: float) -> float:
+def parse_seconds(raw: str, low: float, high: float) -> float:
     value = _parse_float(raw)
     if not low <= value <= high:
         raise InvalidValue(f"expected seconds between {low:g} and {high:g}")

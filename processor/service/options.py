@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from otel_carbon.processor.config import InvalidValue, parse_bool
+from otel_carbon.processor.config import InvalidValue, parse_bool, parse_int, parse_seconds
 
 T = TypeVar("T")
 
@@ -167,12 +166,12 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str] | None =
             "max_message_size", ENV_MAX_MESSAGE_SIZE, _parse_size, DEFAULT_MAX_MESSAGE_BYTES
         ),
         forward_timeout=setting.parse(
-            "forward_timeout", ENV_FORWARD_TIMEOUT, lambda raw: _parse_seconds(raw, 0.05, 300), DEFAULT_FORWARD_TIMEOUT
+            "forward_timeout", ENV_FORWARD_TIMEOUT, lambda raw: parse_seconds(raw, 0.05, 300), DEFAULT_FORWARD_TIMEOUT
         ),
         metrics_interval=setting.parse(
-            "metrics_interval", ENV_METRICS_INTERVAL, lambda raw: _parse_seconds(raw, 1, 3600), DEFAULT_METRICS_INTERVAL
+            "metrics_interval", ENV_METRICS_INTERVAL, lambda raw: parse_seconds(raw, 1, 3600), DEFAULT_METRICS_INTERVAL
         ),
-        workers=setting.parse("workers", ENV_WORKERS, lambda raw: _parse_int(raw, 1, 256), DEFAULT_WORKERS),
+        workers=setting.parse("workers", ENV_WORKERS, lambda raw: parse_int(raw, 1, 256), DEFAULT_WORKERS),
         log_level=setting.parse("log_level", ENV_LOG_LEVEL, _parse_log_level, "info"),
     )
 
@@ -288,26 +287,6 @@ def _parse_size(raw: str) -> int:
     if not low <= size <= high:
         raise InvalidValue("expected a size between 1KiB and 1GiB")
     return size
-
-
-def _parse_seconds(raw: str, low: float, high: float) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidValue("not a number of seconds") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise InvalidValue(f"expected seconds between {low:g} and {high:g}")
-    return value
-
-
-def _parse_int(raw: str, low: int, high: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidValue("not a whole number") from None
-    if not low <= value <= high:
-        raise InvalidValue(f"expected a whole number between {low} and {high}")
-    return value
 
 
 def _parse_log_level(raw: str) -> str:

@@ -325,10 +325,13 @@ def test_models_under_the_threshold_do_not_alert(live: Live) -> None:
 
 @needs_prometheus
 def test_traffic_guard_keeps_a_rarely_used_over_threshold_model_silent(live: Live) -> None:
-    over = live.query(
+    query = (
         f'job_model:otel_carbon_emissions_grams_per_call:mean15m{{otel_carbon_model="{RARE_MODEL}"}}'
         " > on () group_left () otel_carbon:threshold:emissions_per_call_mean_grams"
     )
+    deadline = time.monotonic() + 15  # the rare calls come two seconds apart: wait for a rate to exist
+    while not (over := live.query(query)) and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert over, "the rare model should be over the per-call threshold"
     assert not [alert for alert in live.firing() if alert.get("otel_carbon_model") == RARE_MODEL]
     assert not [alert for alert in live.firing() if alert.get("gen_ai_agent_name") == "scout"]
