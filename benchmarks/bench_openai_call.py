@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import openai
 from opentelemetry.sdk.metrics import MeterProvider
@@ -27,6 +28,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 from otel_carbon.processor import CarbonConfig, attach_processor
 
+ROOT = Path(__file__).resolve().parents[1]
+
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Book a table for two at eight."}]
 
 
@@ -36,7 +39,9 @@ class NoOpExporter(SpanExporter):
 
 
 def start_standin() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "otel_carbon.demo.standin"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.standin.server"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     return process, line.split(" at ")[1].split(" ")[0]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from otel_carbon import semconv as sc
-from otel_carbon.cli import format_number, main, params_text
 from otel_carbon.processor import CarbonConfig, CarbonEnricher
+from otel_carbon.processor.cli import format_number, main, params_text
 from otel_carbon.processor.model import load_coefficients
 from otel_carbon.processor.model.sites import load_site_tables
 
@@ -316,7 +316,7 @@ def test_regions_include_the_config_files_zones(
 
 def test_python_dash_m_runs_the_same_command() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "otel_carbon", "estimate", "--model", "tts-1", "--characters", "100", "--json"],
+        [sys.executable, "-m", "otel_carbon.processor", "estimate", "--model", "tts-1", "--characters", "100", "--json"],
         capture_output=True,
         text=True,
         env=clean_env(),

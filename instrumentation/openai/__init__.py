@@ -25,7 +25,7 @@ from wrapt import wrap_function_wrapper
 from otel_carbon import semconv
 from otel_carbon.instrumentation.openai import wrappers
 from otel_carbon.instrumentation.openai.package import _instruments
-from otel_carbon.version import __version__
+from otel_carbon.semconv.version import __version__
 
 __all__ = ["OpenAIInstrumentor"]
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from otel_carbon.version import __version__
+from otel_carbon.semconv.version import __version__
 
 MAX_BODY_BYTES = 1 << 20
 USER_AGENT = f"otel-carbon/{__version__}"

@@ -10,12 +10,12 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor.attach import METER_NAME
 from otel_carbon.processor.enrichment import Enrichment
 from otel_carbon.processor.metrics import CarbonMetrics
 from otel_carbon.processor.service.forwarder import channel_credentials
 from otel_carbon.processor.service.options import ServeConfig
-from otel_carbon.version import __version__
+from otel_carbon.processor.setup import METER_NAME
+from otel_carbon.semconv.version import __version__
 
 
 def service_resource() -> Resource:

@@ -9,8 +9,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from otel_carbon import semconv
-from otel_carbon.demo._standin_payloads import silence_wav
-from otel_carbon.demo.standin import StandinServer
+from tests.support.standin import StandinServer, silence_wav
 
 from ..support.otlp_receiver import ExportedSpan
 

@@ -7,8 +7,8 @@ from typing import TypeVar
 import openai
 import pytest
 
-from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
+from tests.support.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import AsyncRunner

@@ -7,8 +7,8 @@ import pytest
 from openai.types.chat import ChatCompletion
 
 from otel_carbon import semconv
-from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
+from tests.support.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (

@@ -10,7 +10,7 @@ import pytest
 from openai.types.chat import ChatCompletionStreamOptionsParam
 
 from otel_carbon import semconv
-from otel_carbon.demo.standin import StandinServer
+from tests.support.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from otel_carbon import semconv
-from otel_carbon.demo.standin import StandinServer
+from tests.support.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import AsyncRunner, assert_attributes, assert_failed, start_attributes, wav_bytes

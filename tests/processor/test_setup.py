@@ -7,19 +7,18 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-import otel_carbon
 from otel_carbon import semconv as sc
-from otel_carbon.demo.standin import StandinServer
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
-from otel_carbon.processor import autoconfigure
+from otel_carbon.processor import configure, launcher
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
+from tests.support.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 
 
 @pytest.mark.skipif(not SDK_HAS_ON_ENDING, reason="span attributes need opentelemetry-sdk >= 1.40")
 def test_configure_is_one_call_that_instruments_and_attaches(telemetry: Telemetry) -> None:
-    processor = otel_carbon.configure(telemetry.tracer_provider, telemetry.meter_provider)
+    processor = configure(telemetry.tracer_provider, telemetry.meter_provider)
     try:
         assert processor is not None
         with StandinServer() as standin:
@@ -30,7 +29,7 @@ def test_configure_is_one_call_that_instruments_and_attaches(telemetry: Telemetr
         assert span.scope_name == "otel_carbon.instrumentation.openai"
         assert span.attributes[sc.COMPONENT] == "embedding"
         assert telemetry.metric_points(sc.METRIC_ENERGY)[0].attributes[sc.COMPONENT] == "embedding"
-        assert otel_carbon.configure(telemetry.tracer_provider, telemetry.meter_provider) is processor
+        assert configure(telemetry.tracer_provider, telemetry.meter_provider) is processor
     finally:
         OpenAIInstrumentor().uninstrument()
 
@@ -43,7 +42,7 @@ def test_pre_instrument_hook_leaves_an_sdk_configured_by_another_distro_alone(mo
         "opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
         lambda self, **kwargs: configured.append(True),
     )
-    autoconfigure.configure_sdk_if_missing()
+    launcher.configure_sdk_if_missing()
     assert configured == []
 
 
@@ -55,7 +54,7 @@ def test_pre_instrument_hook_configures_the_sdk_when_nothing_did(monkeypatch: py
         "opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
         lambda self, **kwargs: configured.append(True),
     )
-    autoconfigure.configure_sdk_if_missing()
+    launcher.configure_sdk_if_missing()
     assert configured == [True]
     import os
 
@@ -73,7 +72,7 @@ def test_pre_instrument_hook_can_be_told_not_to_configure(
         "opentelemetry.sdk._configuration._OTelSDKConfigurator.configure",
         lambda self, **kwargs: configured.append(True),
     )
-    autoconfigure.configure_sdk_if_missing()
+    launcher.configure_sdk_if_missing()
     assert configured == []
 
 
@@ -81,5 +80,5 @@ def test_post_instrument_hook_never_raises_into_the_app(monkeypatch: pytest.Monk
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(autoconfigure, "attach_processor", broken)
-    autoconfigure.attach_to_global_providers()
+    monkeypatch.setattr(launcher, "attach_processor", broken)
+    launcher.attach_to_global_providers()

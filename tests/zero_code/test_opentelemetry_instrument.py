@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from otel_carbon import semconv as sc
-from otel_carbon.demo.standin import StandinServer
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
+from tests.support.standin import StandinServer
 
 from ..support.otlp_receiver import OtlpReceiver
 
 APP = Path(__file__).with_name("app.py")
 LAUNCHER = Path(sys.executable).with_name("opentelemetry-instrument")
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "voice_agent.py"
 SCOPE = "otel_carbon.instrumentation.openai"
 
 
@@ -130,8 +131,7 @@ def test_the_readme_demo_prints_every_call_and_the_totals() -> None:
             "--metrics_exporter",
             "none",
             sys.executable,
-            "-m",
-            "otel_carbon.demo",
+            str(EXAMPLE),
         ],
         env=env,
         capture_output=True,

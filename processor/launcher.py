@@ -16,8 +16,8 @@ from importlib.metadata import entry_points
 from opentelemetry import trace
 from opentelemetry.environment_variables import OTEL_METRICS_EXPORTER, OTEL_TRACES_EXPORTER
 
-from otel_carbon.processor.attach import attach_processor, sdk_disabled
 from otel_carbon.processor.config import ENV_CONFIGURE_SDK, parse_bool, read_setting
+from otel_carbon.processor.setup import attach_processor, sdk_disabled
 
 _logger = logging.getLogger("otel_carbon")
 _EXPORTER_GROUPS = {

@@ -9,7 +9,7 @@ in well under 2 ms. Tests can script failures::
         standin.fail_next(429)          # the next request gets an OpenAI-style 429
         standin.break_stream_after(2)   # the next stream is cut after two events
 
-Run it on its own with ``python -m otel_carbon.demo.standin``.
+Run it on its own with ``python -m tests.support.standin.server``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from otel_carbon.demo import _standin_payloads as payloads
+from . import openai_payloads as payloads
 
 __all__ = ["RecordedRequest", "StandinServer"]
 

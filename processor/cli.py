@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from otel_carbon import semconv as sc
 from otel_carbon.processor.service import add_serve_arguments, run_serve
-from otel_carbon.version import __version__
+from otel_carbon.semconv.version import __version__
 
 if TYPE_CHECKING:
     from otel_carbon.processor.config import CarbonConfig

@@ -3,27 +3,31 @@ local stand-in, with each call's energy and emissions printed as its span ends.
 
 Run it zero-code (the README's first command)::
 
-    opentelemetry-instrument --traces_exporter none --metrics_exporter none python -m otel_carbon.demo
+    opentelemetry-instrument --traces_exporter none --metrics_exporter none python examples/voice_agent.py
 
-or on its own (it then sets the SDK up in code with ``otel_carbon.configure``)::
+or on its own (it then sets the SDK up in code with ``otel_carbon.processor.configure``)::
 
-    python -m otel_carbon.demo
+    python examples/voice_agent.py
 """
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import openai
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 
-import otel_carbon
 from otel_carbon import semconv as sc
-from otel_carbon.demo._standin_payloads import silence_wav
-from otel_carbon.demo.standin import StandinServer
+from otel_carbon.processor import configure
+
+# The stand-in server lives with the tests (it is not shipped); the checkout root makes it importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.standin import StandinServer, silence_wav  # noqa: E402
 
 USER_TURNS = (
     "Hello, I would like to book a table for two tonight.",
@@ -86,7 +90,7 @@ def _tracer_provider() -> TracerProvider:
         return provider  # opentelemetry-instrument configured the SDK and attached the carbon processor
     provider = TracerProvider()
     trace.set_tracer_provider(provider)
-    otel_carbon.configure(provider)
+    configure(provider)
     return provider
 
 
@@ -121,3 +125,7 @@ def main() -> None:
         "\nThe stand-in listens on 127.0.0.1, so the calls count as self-hosted: set OTEL_CARBON_SELF_HOSTED_REGION "
         "(e.g. FR) or a cloud.region resource attribute to place them; calls to api.openai.com default to the US."
     )
+
+
+if __name__ == "__main__":
+    main()

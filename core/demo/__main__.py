@@ -1,3 +1,0 @@
-from otel_carbon.demo.voice_agent import main
-
-main()
