@@ -316,7 +316,17 @@ def test_regions_include_the_config_files_zones(
 
 def test_python_dash_m_runs_the_same_command() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "otel_carbon.processor", "estimate", "--model", "tts-1", "--characters", "100", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "otel_carbon.processor",
+            "estimate",
+            "--model",
+            "tts-1",
+            "--characters",
+            "100",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         env=clean_env(),
