@@ -76,6 +76,14 @@ STT_AUDIO_SECONDS_SOURCE: Final = "otel_carbon.stt.audio.seconds.source"
 USAGE_MISSING: Final = "otel_carbon.usage.missing"
 """string: why a call carries no usage numbers (e.g. ``stream_without_usage``)."""
 
+USAGE_SOURCE: Final = "otel_carbon.usage.source"
+"""string: ``reported`` (the provider's own usage numbers) or ``estimated`` (reconstructed from what was seen,
+e.g. a stream without ``stream_options.include_usage``; the processor widens the range)."""
+USAGE_SOURCE_REPORTED: Final = "reported"
+USAGE_SOURCE_ESTIMATED: Final = "estimated"
+USAGE_ESTIMATED: Final = "otel_carbon.usage.estimated"
+"""string[]: which usage attributes were estimated rather than reported (e.g. ``gen_ai.usage.output_tokens``)."""
+
 AUDIO_SECONDS_SOURCE_RESPONSE: Final = "response"
 AUDIO_SECONDS_SOURCE_FILE: Final = "file"
 
