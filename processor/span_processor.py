@@ -17,6 +17,7 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from otel_carbon.processor.attribution import Attribution
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
 from otel_carbon.processor.metrics import CarbonMetrics
 
@@ -57,6 +58,7 @@ class CarbonSpanProcessor(SpanProcessor):
         self._attributes_enabled = SDK_HAS_ON_ENDING
         self._warned: set[str] = set()
         self._resource: tuple[object, Mapping[str, Any]] = (None, {})
+        self._attribution = Attribution()
         if not SDK_HAS_ON_ENDING:
             self._warn_once(
                 "sdk",
@@ -65,7 +67,10 @@ class CarbonSpanProcessor(SpanProcessor):
             )
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        pass
+        try:
+            self._attribution.on_start(span, parent_context)
+        except Exception:  # telemetry must never fail the user's call
+            self._warn_once("attribution", "otel-carbon: could not attribute a span to its agent", exc_info=True)
 
     def _on_ending(self, span: Span) -> None:
         enrichment = self._enrich(span)
