@@ -6,13 +6,16 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import openai
 from opentelemetry import baggage, context
 
 from otel_carbon import semconv as sc
+from otel_carbon.instrumentation.openai import OpenAIInstrumentor
 from otel_carbon.processor import CarbonSpanProcessor, genai_context
 from otel_carbon.processor.genai_context import MAX_VALUE_LENGTH
 
 from ..support.otlp_receiver import ExportedSpan
+from ..support.standin import StandinServer
 from ..support.telemetry import Telemetry
 
 CHAT_START = {
@@ -246,3 +249,27 @@ def test_the_helper_reaches_the_metrics(telemetry: Telemetry, carbon: CarbonSpan
     assert emissions.attributes[sc.GEN_AI_AGENT_NAME] == "booking"
     (conversations,) = telemetry.metric_points(sc.METRIC_CONVERSATIONS)
     assert conversations.value == 1
+
+
+def test_an_openai_call_under_the_instrumentation_inherits_from_an_invoke_agent_span(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=telemetry.tracer_provider)
+    try:
+        with (
+            StandinServer() as standin,
+            openai.OpenAI(base_url=standin.base_url, api_key="test", max_retries=0) as client,
+            invoke_agent(telemetry, agent="booking", conversation="c-42"),
+        ):
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    finally:
+        instrumentor.uninstrument()
+    (span,) = [span for span in telemetry.spans() if span.attributes.get(sc.GEN_AI_OPERATION_NAME) == "chat"]
+    assert span.scope_name == "otel_carbon.instrumentation.openai"
+    assert attribution(span) == ("booking", "c-42")
+    assert isinstance(span.attributes[sc.EMISSIONS_GCO2E], float)
+    (energy,) = telemetry.metric_points(sc.METRIC_ENERGY)
+    assert energy.attributes[sc.GEN_AI_AGENT_NAME] == "booking"
+    (conversations,) = telemetry.metric_points(sc.METRIC_CONVERSATIONS)
+    assert (conversations.value, conversations.attributes) == (1, {sc.GEN_AI_AGENT_NAME: "booking"})
