@@ -24,9 +24,13 @@ from typing import Any
 from opentelemetry import baggage, context, trace
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor.genai_context import GenAIAttribution, bounded_text, current_attribution
+from otel_carbon.processor.genai_context import GENAI_CONTEXT_KEY, GenAIAttribution, bounded_text
 
 _NOTHING = GenAIAttribution(None, None)
+# Context keys of the current span and of baggage (stable since opentelemetry-api 1.0): three dict lookups
+# per span start instead of get_current_span's abstract isinstance check and a copy of the baggage.
+_SPAN_KEY = getattr(trace, "_SPAN_KEY", None)
+_BAGGAGE_KEY = getattr(baggage, "_BAGGAGE_KEY", None)
 
 
 def _attributes_of(span: object) -> Mapping[str, Any]:
@@ -45,10 +49,10 @@ class Attribution:
         self._inherited: weakref.WeakKeyDictionary[object, GenAIAttribution] = weakref.WeakKeyDictionary()
 
     def on_start(self, span: Any, parent_context: context.Context | None) -> None:
-        own = _attributes_of(span)
-        inherited = self._inherit(parent_context)
+        inherited = self._inherit(parent_context if parent_context is not None else context.get_current())
         if inherited is _NOTHING:
             return
+        own = _attributes_of(span)
         agent, conversation_id = inherited
         if sc.GEN_AI_AGENT_NAME in own:
             agent = None
@@ -56,19 +60,19 @@ class Attribution:
             conversation_id = None
         if agent is None and conversation_id is None:
             return  # the span names both itself: its children read them from it
-        self._inherited[span] = GenAIAttribution(agent, conversation_id)
         operation = own.get(sc.GEN_AI_OPERATION_NAME)
-        if type(operation) is str and operation not in sc.ROLLUP_OPERATIONS:
-            _copy_onto(span, own, agent, conversation_id)
+        if type(operation) is str and operation not in sc.ROLLUP_OPERATIONS and _copy_onto(span, own, inherited):
+            return  # its children read the values from its attributes
+        self._inherited[span] = GenAIAttribution(agent, conversation_id)
 
     def inherited(self, span: object) -> GenAIAttribution | None:
-        """What ``span`` inherited at start and did not set itself, for spans that turn out to be GenAI later."""
+        """What ``span`` inherited at start and did not set itself (for spans that turn out to be GenAI later)."""
         return self._inherited.get(span)
 
-    def _inherit(self, parent_context: context.Context | None) -> GenAIAttribution:
-        parent = trace.get_current_span(parent_context)
+    def _inherit(self, parent_context: Mapping[object, object]) -> GenAIAttribution:
+        parent = parent_context.get(_SPAN_KEY) if _SPAN_KEY is not None else trace.get_current_span(parent_context)
         agent = conversation_id = None
-        if parent is not trace.INVALID_SPAN:
+        if parent is not None:
             attributes = _attributes_of(parent)
             agent = attributes.get(sc.GEN_AI_AGENT_NAME)
             conversation_id = attributes.get(sc.GEN_AI_CONVERSATION_ID)
@@ -78,12 +82,12 @@ class Attribution:
                     agent = agent if agent is not None else remembered.agent
                     conversation_id = conversation_id if conversation_id is not None else remembered.conversation_id
         if agent is None or conversation_id is None:
-            named = current_attribution(parent_context)
-            if named is not None:
+            named = parent_context.get(GENAI_CONTEXT_KEY)
+            if isinstance(named, GenAIAttribution):
                 agent = agent if agent is not None else named.agent
                 conversation_id = conversation_id if conversation_id is not None else named.conversation_id
         if agent is None or conversation_id is None:
-            entries = baggage.get_all(parent_context)
+            entries = parent_context.get(_BAGGAGE_KEY) if _BAGGAGE_KEY is not None else baggage.get_all(parent_context)
             if entries:
                 agent = agent if agent is not None else entries.get(sc.GEN_AI_AGENT_NAME)
                 conversation_id = (
@@ -99,13 +103,24 @@ def _bounded(value: object) -> str | None:
     return bounded_text(value) if type(value) is str else None
 
 
-def _copy_onto(span: Any, own: Mapping[str, Any], agent: str | None, conversation_id: str | None) -> None:
+def _copy_onto(span: Any, own: Mapping[str, Any], inherited: GenAIAttribution) -> bool:
+    """Add what ``span`` does not set itself; False when there is no room (never evict the span's own)."""
     copied: dict[str, str] = {}
-    if agent is not None:
-        copied[sc.GEN_AI_AGENT_NAME] = agent
-    if conversation_id is not None:
-        copied[sc.GEN_AI_CONVERSATION_ID] = conversation_id
-    limit = getattr(getattr(span, "_attributes", None), "maxlen", None)
+    if inherited.agent is not None and sc.GEN_AI_AGENT_NAME not in own:
+        copied[sc.GEN_AI_AGENT_NAME] = inherited.agent
+    if inherited.conversation_id is not None and sc.GEN_AI_CONVERSATION_ID not in own:
+        copied[sc.GEN_AI_CONVERSATION_ID] = inherited.conversation_id
+    bounded = getattr(span, "_attributes", None)
+    limit = getattr(bounded, "maxlen", None)
     if limit is not None and len(own) + len(copied) > limit:
-        return  # no room: never evict what the instrumentation set
-    span.set_attributes(copied)
+        return False
+    raw, lock = getattr(bounded, "_dict", None), getattr(bounded, "_lock", None)
+    if type(raw) is not dict or lock is None or getattr(bounded, "_immutable", True) or not span.is_recording():
+        span.set_attributes(copied)
+        return True
+    # Plain bounded strings need none of the SDK's per-value cleaning but its value length limit.
+    value_limit = getattr(bounded, "max_value_len", None)
+    with lock:
+        for key, value in copied.items():
+            raw[key] = value if value_limit is None else value[:value_limit]
+    return True
