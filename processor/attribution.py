@@ -10,8 +10,9 @@ Sources, nearest first, for each of ``gen_ai.agent.name`` and ``gen_ai.conversat
 4. W3C baggage under the same keys (``gen_ai.agent.name``, ``gen_ai.conversation.id``).
 
 Values are copied onto spans with a ``gen_ai.operation.name`` that is not a roll-up operation, cut to
-``MAX_VALUE_LENGTH`` characters. What each span inherited is remembered in a weak map keyed by the span
-object, so memory follows the spans still alive and nothing is kept for applications that name no agent.
+``MAX_VALUE_LENGTH`` characters; their children then read the values from them. What any other span
+inherited is remembered in a weak map keyed by the span object, so memory follows the spans still alive
+and nothing is kept for applications that name no agent.
 Only the OpenTelemetry API and the SDK span's attribute map are touched; no OpenTelemetry SDK import.
 """
 
@@ -69,10 +70,6 @@ class Attribution:
         ):
             return  # its children read the values from its attributes
         self._inherited[span] = GenAIAttribution(agent, conversation_id)
-
-    def inherited(self, span: object) -> GenAIAttribution | None:
-        """What ``span`` inherited at start and did not set itself (for spans that turn out to be GenAI later)."""
-        return self._inherited.get(span)
 
     def _inherit(self, parent_context: Mapping[object, object]) -> _Inherited:
         parent = parent_context.get(_SPAN_KEY) if _SPAN_KEY is not None else trace.get_current_span(parent_context)
