@@ -316,3 +316,9 @@ def test_no_room_under_the_attribute_limit_leaves_the_spans_own_attributes_whole
         pass
     span = named(telemetry, "full chat")
     assert span.attributes == own
+
+
+def test_the_helper_bounds_what_it_names(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
+    with genai_context(agent="a" * 1000, conversation_id=42):  # type: ignore[arg-type]
+        chat(telemetry)
+    assert attribution(named(telemetry, "chat gpt-4o-mini")) == ("a" * MAX_VALUE_LENGTH, "42")
