@@ -63,7 +63,9 @@ class genai_context:  # noqa: N801 - used like contextlib's lower-case context m
         @genai_context(agent="booking")
         async def answer(question: str) -> str: ...
 
-    Nested blocks override what they name and inherit the rest. A value set on an enclosing span
+    As a decorator it wraps functions and coroutine functions; in a generator, use ``with`` inside it
+    (a context attached across ``yield`` would leak into the caller). Nested blocks override what they
+    name and inherit the rest. A value set on an enclosing span
     (for example an ``invoke_agent`` span's ``gen_ai.agent.name``) wins over this helper, which
     wins over baggage; a GenAI span's own value always wins.
     """
