@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 import openai
+import pytest
 from opentelemetry import baggage, context
 
 from otel_carbon import semconv as sc
@@ -322,3 +323,11 @@ def test_the_helper_bounds_what_it_names(telemetry: Telemetry, carbon: CarbonSpa
     with genai_context(agent="a" * 1000, conversation_id=42):  # type: ignore[arg-type]
         chat(telemetry)
     assert attribution(named(telemetry, "chat gpt-4o-mini")) == ("a" * MAX_VALUE_LENGTH, "42")
+
+
+def test_the_helper_refuses_to_decorate_a_generator_function() -> None:
+    def stream() -> Iterator[int]:
+        yield 1
+
+    with pytest.raises(TypeError, match="generator"):
+        genai_context(agent="booking")(stream)
