@@ -15,7 +15,11 @@ the per-span cost):
     for mode in real noop; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
         python benchmarks/bench_attribution.py --scenario parent --mode $mode --spans 5000 2>&1 | grep refs; done
 
-Time (both modes in one run, interleaved rounds):
+Measured (opentelemetry-sdk 1.45.2, CPython 3.11, shared 2-core machine): a bare span start is about
+115 k instructions (``--spans 0`` vs 5000 with ``noop``); attribution adds 3.5 k (none), 18.7 k
+(parent), 22.2 k (grandparent), 17.6 k (helper) per span.
+
+Time (both modes in one run, interleaved rounds; wall time spreads widely on a shared machine):
 
     python benchmarks/bench_attribution.py --timing
 """
