@@ -269,7 +269,6 @@ def test_an_openai_call_under_the_instrumentation_inherits_from_an_invoke_agent_
     (span,) = [span for span in telemetry.spans() if span.attributes.get(sc.GEN_AI_OPERATION_NAME) == "chat"]
     assert span.scope_name == "otel_carbon.instrumentation.openai"
     assert attribution(span) == ("booking", "c-42")
-    assert isinstance(span.attributes[sc.EMISSIONS_GCO2E], float)
     (energy,) = telemetry.metric_points(sc.METRIC_ENERGY)
     assert energy.attributes[sc.GEN_AI_AGENT_NAME] == "booking"
     (conversations,) = telemetry.metric_points(sc.METRIC_CONVERSATIONS)
