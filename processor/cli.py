@@ -21,8 +21,8 @@ from otel_carbon.semconv.version import __version__
 
 if TYPE_CHECKING:
     from otel_carbon.processor.config import CarbonConfig
+    from otel_carbon.processor.config_file import UserConfig
     from otel_carbon.processor.model import Coefficients
-    from otel_carbon.processor.model.user_config import UserConfig
 
 PROG = "otel-carbon"
 # Water per call, printed when the estimate carries it; the spellings until semconv.py names them.
@@ -394,7 +394,7 @@ def _run_regions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 def _user_config(config: CarbonConfig, warn: bool) -> UserConfig | None:
     """The OTEL_CARBON_CONFIG_FILE's contents; a bad file is reported (when ``warn``) and skipped, as spans do."""
     from otel_carbon.processor.config import ENV_CONFIG_FILE
-    from otel_carbon.processor.model.user_config import UserConfigError, load_user_config
+    from otel_carbon.processor.config_file import UserConfigError, load_user_config
 
     if config.config_file is None:
         return None

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from otel_carbon.processor.model.sites import load_site_tables
+from otel_carbon.processor.model.tables import MAX_GRID_INTENSITY, PUE_BOUNDS
+
 _logger = logging.getLogger("otel_carbon")
 T = TypeVar("T")
 
@@ -37,8 +40,6 @@ ENV_MAX_AGENTS = "OTEL_CARBON_MAX_AGENTS"
 ENV_CONFIGURE_SDK = "OTEL_CARBON_CONFIGURE_SDK"
 
 GRID_PROVIDERS = frozenset({"electricitymaps", "watttime", "uk-carbon-intensity"})
-MAX_GRID_INTENSITY = 2000.0  # above any grid on record (pure lignite ~1,100 gCO2e/kWh)
-PUE_BOUNDS = (1.0, 3.0)
 
 
 class InvalidValue(ValueError):
@@ -110,8 +111,6 @@ class CarbonConfig:
 
 
 def _bundled_regions() -> frozenset[str]:
-    from otel_carbon.processor.model.sites import load_site_tables
-
     tables = load_site_tables()
     return frozenset(tables.grid_by_zone) | frozenset(tables.cloud_region_zone)
 

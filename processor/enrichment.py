@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from otel_carbon import semconv as sc
 from otel_carbon.processor.config import ENV_CONFIG_FILE, ENV_GRID_INTENSITY, ENV_PUE, CarbonConfig
+from otel_carbon.processor.config_file import UserConfig, UserConfigError, load_user_config
 from otel_carbon.processor.grid import LiveGrid, build_live_grid
 from otel_carbon.processor.model import Coefficients, Range, Site, Usage, UsageError, estimate, parse_usage
 from otel_carbon.processor.model.coefficients import EnergyClass, load_coefficients
@@ -17,7 +18,6 @@ from otel_carbon.processor.model.embodied import load_embodied_factor
 from otel_carbon.processor.model.location import Location, resolve_location
 from otel_carbon.processor.model.sites import SiteTables, load_site_tables
 from otel_carbon.processor.model.usage import USAGE_KEYS
-from otel_carbon.processor.model.user_config import UserConfig, UserConfigError, load_user_config
 
 _logger = logging.getLogger("otel_carbon")
 AttributeValue = str | bool | int | float

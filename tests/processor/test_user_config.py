@@ -9,9 +9,9 @@ import pytest
 
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonEnricher
+from otel_carbon.processor.config_file import UserConfigError, key_lines, load_user_config
 from otel_carbon.processor.model import load_coefficients
 from otel_carbon.processor.model.sites import load_site_tables
-from otel_carbon.processor.model.user_config import UserConfigError, key_lines, load_user_config
 
 VALID = """\
 # models, classes, zones, cloud regions and providers of one deployment
