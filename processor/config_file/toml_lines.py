@@ -26,11 +26,13 @@ def key_lines(text: str) -> dict[KeyPath, int]:
     table: KeyPath = ()
     open_string: str | None = None
     depth = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    # TOML ends lines at \n only; str.splitlines would also split at \x85, \u2028, ... inside keys and strings
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if open_string is not None or depth:
             open_string, depth = _scan_value(line, open_string, depth)
             continue
-        stripped = line.strip()
+        stripped = line.strip(" \t")
         if not stripped or stripped.startswith("#"):
             continue
         if stripped.startswith("["):
