@@ -709,3 +709,15 @@ def test_a_dripping_grid_api_does_not_hold_the_refresher_past_its_deadline(dripp
     with pytest.raises(FetchError, match="timeout"):
         provider.fetch("GB", 1.0)
     assert time.monotonic() - started < 1.5
+
+
+def test_the_refresher_is_free_again_once_a_dripping_request_passes_its_deadline(dripping_server: str) -> None:
+    grid = LiveGrid(UkCarbonIntensityProvider(base_url=dripping_server), refresh_seconds=60, timeout_seconds=1)
+    try:
+        assert grid.current("GB") is None
+        time.sleep(1.5)  # the deadline has passed: the refresher is waiting for the next round, not reading
+        started = time.monotonic()
+        assert grid.close(timeout=0.5)
+        assert time.monotonic() - started < 0.5
+    finally:
+        grid.close()
