@@ -1,5 +1,6 @@
-"""Property: whatever TOML a user writes, loading it returns a config or raises one UserConfigError that names
-the file, and the key and its line when a key is at fault; nothing else escapes, and the message stays short."""
+"""Property: whatever TOML a user writes, loading it returns a config the enricher can use, or raises one
+UserConfigError that names the file, and the key and its line when a key is at fault; nothing else escapes,
+and the message stays short."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otel_carbon.processor.config_file import SECTIONS, UserConfig, UserConfigError, load_user_config
+from otel_carbon.processor.model.coefficients import load_coefficients
+from otel_carbon.processor.model.sites import load_site_tables
 
 KNOWN_KEYS = (
     "class", "component", "input", "output", "characters", "audio_minutes", "params_b", "active_params_b",
@@ -80,7 +83,7 @@ def toml_document(document: dict[str, dict[str, dict[str, Any]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_any_document_loads_or_is_one_clear_error_naming_key_and_line(document: dict[str, Any]) -> None:
     text = toml_document(document)
@@ -99,3 +102,5 @@ def test_any_document_loads_or_is_one_clear_error_naming_key_and_line(document: 
                 assert message.startswith(f"{path}:{error.line}: {error.key}: ")
             return
     assert isinstance(loaded, UserConfig)
+    load_coefficients(loaded)  # what the enricher then does with it must not raise either
+    load_site_tables(loaded.site_overrides())
