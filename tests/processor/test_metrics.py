@@ -73,6 +73,7 @@ def test_dimensions_are_component_provider_normalised_model_and_region(
         sc.GEN_AI_PROVIDER_NAME: "openai",
         sc.MODEL: "gpt-4o-mini",
         sc.REGION: "US",
+        sc.USAGE_SOURCE: "reported",
     }
 
 
