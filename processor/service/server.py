@@ -24,7 +24,7 @@ from otel_carbon.processor.service.auth import BearerAuth
 from otel_carbon.processor.service.enrich import enrich_request, may_carry_usage
 from otel_carbon.processor.service.forwarder import Forwarder, ForwardError
 from otel_carbon.processor.service.options import ServeConfig
-from otel_carbon.processor.service.wire import ShallowTraceRequest
+from otel_carbon.processor.service.wire import ShallowTraceRequest, without_undecodable_keys
 
 _logger = logging.getLogger("otel_carbon")
 
@@ -79,6 +79,7 @@ class CarbonService:
             resource=telemetry.service_resource(), metric_readers=[telemetry.metric_reader(config)]
         )
         self._metrics = telemetry.carbon_metrics(self.meter_provider)
+        self._dropped_attributes = telemetry.dropped_attributes_counter(self.meter_provider)
         self._auth = BearerAuth(config.bearer_token)
         self._forwarder = Forwarder(config)
         self._log = _ThrottledLog()
@@ -184,7 +185,11 @@ class CarbonService:
         assert self._enricher is not None
         request = ShallowTraceRequest()
         try:
-            request.ParseFromString(payload)
+            try:
+                request.ParseFromString(payload)
+            except DecodeError:
+                payload = self._without_undecodable_keys(payload)
+                request.ParseFromString(payload)
         except (DecodeError, RecursionError, ValueError):
             raise _Reject(
                 grpc.StatusCode.INVALID_ARGUMENT, "the request is not a valid ExportTraceServiceRequest"
@@ -197,6 +202,16 @@ class CarbonService:
                 "enrich", "otel-carbon serve: %d span(s) could not be estimated and were passed through", stats.failed
             )
         return request.SerializeToString() if stats.enriched else payload
+
+    def _without_undecodable_keys(self, payload: bytes) -> bytes:
+        """One bad key must not cost the batch (a non-retryable INVALID_ARGUMENT would drop every span)."""
+        payload, dropped = without_undecodable_keys(payload)
+        if dropped:
+            self._dropped_attributes.add(dropped)
+            self._log.warning(
+                "utf8", "otel-carbon serve: dropped %d attribute(s) whose key is not UTF-8; forwarded the rest", dropped
+            )
+        return payload
 
     def _record(self, enrichment: Enrichment) -> None:
         try:
