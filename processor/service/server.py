@@ -14,15 +14,16 @@ from concurrent import futures
 
 import grpc
 from google.protobuf.message import DecodeError
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 from opentelemetry.sdk.metrics import MeterProvider
 
-from otel_carbon.processor.config import CarbonConfig
+from otel_carbon.processor.config import CarbonConfig, InvalidValue
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
-from otel_carbon.processor.service import telemetry
+from otel_carbon.processor.service import pem, telemetry
 from otel_carbon.processor.service.auth import BearerAuth
 from otel_carbon.processor.service.enrich import enrich_request, may_carry_usage
 from otel_carbon.processor.service.forwarder import Forwarder, ForwardError
+from otel_carbon.processor.service.next_hop_health import NextHopHealth
 from otel_carbon.processor.service.options import ServeConfig
 from otel_carbon.processor.service.wire import ShallowTraceRequest, without_undecodable_keys
 
@@ -84,6 +85,7 @@ class CarbonService:
         self._forwarder = Forwarder(config)
         self._log = _ThrottledLog()
         self._health = health.HealthServicer()
+        self._next_hop_health = NextHopHealth(self._health, SERVICES, config.next_hop, config.misconfigured_after)
         self._server: grpc.Server | None = None
         self._stopped = False
         self.port = 0
@@ -113,11 +115,19 @@ class CarbonService:
         self.port = self._bind(server)
         server.start()
         self._server = server
-        for name in ("", *SERVICES):
-            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._next_hop_health.serving()
 
     def _bind(self, server: grpc.Server) -> int:
         config = self.config
+        if config.tls_cert_file is not None and config.tls_key_file is not None:
+            try:
+                pem.certificates_file(config.tls_cert_file)
+            except InvalidValue as invalid:
+                raise BindError(f"--tls-cert-file={str(config.tls_cert_file)!r}: {invalid}") from None
+            try:
+                pem.check_key_pair(config.tls_cert_file, config.tls_key_file)
+            except InvalidValue as invalid:
+                raise BindError(f"--tls-key-file={str(config.tls_key_file)!r}: {invalid}") from None
         try:
             if config.tls_cert_file is not None and config.tls_key_file is not None:
                 credentials = grpc.ssl_server_credentials(
@@ -222,12 +232,15 @@ class CarbonService:
     def _forward(self, method: str, payload: bytes, context: grpc.ServicerContext) -> bytes:
         timeout = min(self.config.forward_timeout, context.time_remaining() * _DEADLINE_SHARE)
         try:
-            return self._forwarder.forward(method, payload, timeout)
+            response = self._forwarder.forward(method, payload, timeout)
         except ForwardError as error:
+            self._next_hop_health.failed(error.misconfiguration, error.details)
             self._log.warning(
                 "forward", "otel-carbon serve: forwarding to %s failed: %s", self.config.next_hop, error.details
             )
             raise _Reject(error.code, error.details, error.trailing) from None
+        self._next_hop_health.forwarded()
+        return response
 
 
 class _Reject(Exception):
