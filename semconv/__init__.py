@@ -177,3 +177,9 @@ BASIS_CONFIGURED: Final = "configured"
 BASIS_LOCATION_BASED: Final = "location-based"
 PUE_SOURCE: Final = "otel_carbon.pue.source"
 """string: where the PUE comes from: a data-file source id or ``config:OTEL_CARBON_PUE``."""
+
+# --- otel-carbon serve (collector tier) --------------------------------------------------------
+METRIC_SERVE_DROPPED_ATTRIBUTES: Final = "otel_carbon.serve.dropped_attributes"
+"""counter: span and resource attributes the service dropped because their key is not UTF-8 (the rest
+of the span, and of the batch, is forwarded; each drop is counted in its owner's dropped_attributes_count)."""
+METRIC_SERVE_DROPPED_ATTRIBUTES_UNIT: Final = "{attribute}"

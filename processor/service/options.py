@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from otel_carbon.processor.config import InvalidValue, parse_bool, parse_int, parse_seconds
+from otel_carbon.processor.service import pem
 
 T = TypeVar("T")
 
@@ -69,6 +70,8 @@ class ServeConfig:
     metrics_interval: float = DEFAULT_METRICS_INTERVAL
     workers: int = DEFAULT_WORKERS
     log_level: str = "info"
+    misconfigured_after: int = 5
+    """Rejected credentials or failed TLS handshakes in a row at the next hop before health says NOT_SERVING."""
 
     @property
     def shutdown_grace(self) -> float:
@@ -151,11 +154,14 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str] | None =
     key = setting.parse("tls_key_file", ENV_TLS_KEY_FILE, _parse_file, None)
     if (cert is None) != (key is None):
         raise ConfigError("--tls-cert-file and --tls-key-file go together: give both or neither")
+    if cert is not None and key is not None:
+        setting.parse("tls_cert_file", ENV_TLS_CERT_FILE, _parse_certificates_file, None)
+        setting.parse("tls_key_file", ENV_TLS_KEY_FILE, lambda raw: pem.check_key_pair(cert, _parse_file(raw)), None)
     return ServeConfig(
         next_hop=next_hop,
         listen=setting.parse("listen", ENV_LISTEN, _parse_listen, DEFAULT_LISTEN),
         next_hop_insecure=bool(insecure_flag if insecure_flag is not None else scheme_insecure),
-        next_hop_ca_file=setting.parse("next_hop_ca_file", ENV_NEXT_HOP_CA_FILE, _parse_file, None),
+        next_hop_ca_file=setting.parse("next_hop_ca_file", ENV_NEXT_HOP_CA_FILE, _parse_certificates_file, None),
         next_hop_bearer_token=setting.token(
             "next_hop_bearer_token_file", ENV_NEXT_HOP_BEARER_TOKEN_FILE, ENV_NEXT_HOP_BEARER_TOKEN
         ),
@@ -274,6 +280,10 @@ def _parse_file(raw: str) -> Path:
     if not path.is_file():
         raise InvalidValue("no such file")
     return path
+
+
+def _parse_certificates_file(raw: str) -> Path:
+    return pem.certificates_file(_parse_file(raw))
 
 
 def _parse_size(raw: str) -> int:
