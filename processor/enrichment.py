@@ -141,7 +141,7 @@ class CarbonEnricher:
     def _cache_fast_entry(
         self, key: FastKey, usage: Usage, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]
     ) -> None:
-        location = self._location(usage.provider, attributes, resource_attributes)
+        location = self._location(attributes, resource_attributes)
         profile_key = (usage.component, usage.provider, usage.model, location)
         profile = self._profiles.get(profile_key) or self._cache_profile(profile_key, usage, location)
         series = self._metric_series(profile_key, profile, attributes)
@@ -162,7 +162,7 @@ class CarbonEnricher:
         self, usage: Usage, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]
     ) -> Enrichment:
         """The reference path: every step spelled out, no per-key cache beyond location and profile."""
-        location = self._location(usage.provider, attributes, resource_attributes)
+        location = self._location(attributes, resource_attributes)
         key = (usage.component, usage.provider, usage.model, location)
         profile = self._profiles.get(key)
         if profile is None:
@@ -204,14 +204,12 @@ class CarbonEnricher:
             series_key,
         )
 
-    def _location(
-        self, provider: str | None, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]
-    ) -> Location:
-        key = (
-            provider,
-            attributes.get(sc.SERVER_ADDRESS),
-            resource_attributes.get(sc.CLOUD_PROVIDER),
-            resource_attributes.get(sc.CLOUD_REGION),
+    def _location(self, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]) -> Location:
+        key = (  # resolve_location reads only strings of these: anything else (even unhashable) is None
+            _str_or_none(attributes.get(sc.GEN_AI_PROVIDER_NAME) or attributes.get(sc.GEN_AI_SYSTEM)),
+            _str_or_none(attributes.get(sc.SERVER_ADDRESS)),
+            _str_or_none(resource_attributes.get(sc.CLOUD_PROVIDER)),
+            _str_or_none(resource_attributes.get(sc.CLOUD_REGION)),
         )
         location = self._locations.get(key)
         if location is None:
@@ -302,6 +300,10 @@ def usage_source(attributes: Mapping[str, object]) -> str:
     if attributes.get(sc.USAGE_SOURCE) == sc.USAGE_SOURCE_ESTIMATED:
         return sc.USAGE_SOURCE_ESTIMATED
     return sc.USAGE_SOURCE_REPORTED
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _text(value: object) -> str | None:

@@ -10,6 +10,7 @@ fails, metrics still flow and one warning says why.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,8 @@ from otel_carbon.processor.metrics import CarbonMetrics
 
 _logger = logging.getLogger("otel_carbon")
 SDK_HAS_ON_ENDING = hasattr(SpanProcessor, "_on_ending")
+_resource_generations = itertools.count(1)
+"""Process-wide, so processors sharing an enricher never give two resources the same cache key."""
 
 
 def _attribute_map(span: ReadableSpan) -> Mapping[str, Any]:
@@ -132,7 +135,7 @@ class CarbonSpanProcessor(SpanProcessor):
             cached = self._resource
             if cached[0] is not resource:
                 attributes = dict(resource.attributes) if resource is not None else {}
-                cached = self._resource = (resource, attributes, cached[2] + 1)
+                cached = self._resource = (resource, attributes, next(_resource_generations))
             return self._enricher.enrich(_attribute_map(span), cached[1], cached[2])
         except Exception:  # telemetry must never fail the user's call
             self._warn_once("enrich", "otel-carbon: could not estimate a span; skipping it", exc_info=True)

@@ -134,7 +134,7 @@ METRIC_ENERGY_UNIT: Final = "J"
 METRIC_EMISSIONS: Final = "otel_carbon.emissions"
 METRIC_EMISSIONS_UNIT: Final = "g"
 # Metric dimensions (all bounded; never a conversation id or any other per-call value).
-METRIC_DIMENSIONS: Final = (COMPONENT, GEN_AI_PROVIDER_NAME, MODEL, REGION, GEN_AI_AGENT_NAME)
+METRIC_DIMENSIONS: Final = (COMPONENT, GEN_AI_PROVIDER_NAME, MODEL, REGION, USAGE_SOURCE, GEN_AI_AGENT_NAME)
 OTHER_VALUE: Final = "_other"
 """Metric label value that stands in for values beyond a dimension's cardinality bound."""
 
