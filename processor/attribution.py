@@ -10,8 +10,9 @@ Sources, nearest first, for each of ``gen_ai.agent.name`` and ``gen_ai.conversat
 4. W3C baggage under the same keys (``gen_ai.agent.name``, ``gen_ai.conversation.id``).
 
 Values are copied onto spans with a ``gen_ai.operation.name`` that is not a roll-up operation, cut to
-``MAX_VALUE_LENGTH`` characters. What each span inherited is remembered in a weak map keyed by the span
-object, so memory follows the spans still alive and nothing is kept for applications that name no agent.
+``MAX_VALUE_LENGTH`` characters; their children then read the values from them. What any other span
+inherited is remembered in a weak map keyed by the span object, so memory follows the spans still alive
+and nothing is kept for applications that name no agent.
 Only the OpenTelemetry API and the SDK span's attribute map are touched; no OpenTelemetry SDK import.
 """
 
@@ -24,9 +25,10 @@ from typing import Any
 from opentelemetry import baggage, context, trace
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor.genai_context import GENAI_CONTEXT_KEY, GenAIAttribution, bounded_text
+from otel_carbon.processor.genai_context import GENAI_CONTEXT_KEY, MAX_VALUE_LENGTH, GenAIAttribution
 
-_NOTHING = GenAIAttribution(None, None)
+_Inherited = tuple[str | None, str | None]
+_NOTHING: _Inherited = (None, None)
 # Context keys of the current span and of baggage (stable since opentelemetry-api 1.0): three dict lookups
 # per span start instead of get_current_span's abstract isinstance check and a copy of the baggage.
 _SPAN_KEY = getattr(trace, "_SPAN_KEY", None)
@@ -61,15 +63,15 @@ class Attribution:
         if agent is None and conversation_id is None:
             return  # the span names both itself: its children read them from it
         operation = own.get(sc.GEN_AI_OPERATION_NAME)
-        if type(operation) is str and operation not in sc.ROLLUP_OPERATIONS and _copy_onto(span, own, inherited):
+        if (
+            type(operation) is str
+            and operation not in sc.ROLLUP_OPERATIONS
+            and _copy_onto(span, agent, conversation_id)
+        ):
             return  # its children read the values from its attributes
         self._inherited[span] = GenAIAttribution(agent, conversation_id)
 
-    def inherited(self, span: object) -> GenAIAttribution | None:
-        """What ``span`` inherited at start and did not set itself (for spans that turn out to be GenAI later)."""
-        return self._inherited.get(span)
-
-    def _inherit(self, parent_context: Mapping[object, object]) -> GenAIAttribution:
+    def _inherit(self, parent_context: Mapping[object, object]) -> _Inherited:
         parent = parent_context.get(_SPAN_KEY) if _SPAN_KEY is not None else trace.get_current_span(parent_context)
         agent = conversation_id = None
         if parent is not None:
@@ -95,24 +97,23 @@ class Attribution:
                 )
         if agent is None and conversation_id is None:
             return _NOTHING
-        return GenAIAttribution(_bounded(agent), _bounded(conversation_id))
+        # Only non-empty strings are names (a non-string value is not guessed at), cut to the bound.
+        return (
+            agent[:MAX_VALUE_LENGTH] if type(agent) is str and agent else None,
+            conversation_id[:MAX_VALUE_LENGTH] if type(conversation_id) is str and conversation_id else None,
+        )
 
 
-def _bounded(value: object) -> str | None:
-    # Only strings are names; a parent's non-string value is not guessed at.
-    return bounded_text(value) if type(value) is str else None
-
-
-def _copy_onto(span: Any, own: Mapping[str, Any], inherited: GenAIAttribution) -> bool:
-    """Add what ``span`` does not set itself; False when there is no room (never evict the span's own)."""
+def _copy_onto(span: Any, agent: str | None, conversation_id: str | None) -> bool:
+    """Add the values the span lacks; False when there is no room (never evict the span's own)."""
     copied: dict[str, str] = {}
-    if inherited.agent is not None and sc.GEN_AI_AGENT_NAME not in own:
-        copied[sc.GEN_AI_AGENT_NAME] = inherited.agent
-    if inherited.conversation_id is not None and sc.GEN_AI_CONVERSATION_ID not in own:
-        copied[sc.GEN_AI_CONVERSATION_ID] = inherited.conversation_id
+    if agent is not None:
+        copied[sc.GEN_AI_AGENT_NAME] = agent
+    if conversation_id is not None:
+        copied[sc.GEN_AI_CONVERSATION_ID] = conversation_id
     bounded = getattr(span, "_attributes", None)
     limit = getattr(bounded, "maxlen", None)
-    if limit is not None and len(own) + len(copied) > limit:
+    if limit is not None and len(bounded) + len(copied) > limit:
         return False
     raw, lock = getattr(bounded, "_dict", None), getattr(bounded, "_lock", None)
     if type(raw) is not dict or lock is None or getattr(bounded, "_immutable", True) or not span.is_recording():

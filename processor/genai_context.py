@@ -63,7 +63,9 @@ class genai_context:  # noqa: N801 - used like contextlib's lower-case context m
         @genai_context(agent="booking")
         async def answer(question: str) -> str: ...
 
-    Nested blocks override what they name and inherit the rest. A value set on an enclosing span
+    As a decorator it wraps functions and coroutine functions; a generator function is refused (a
+    context attached across ``yield`` would leak into the caller): use ``with`` inside it. Nested blocks override what they
+    name and inherit the rest. A value set on an enclosing span
     (for example an ``invoke_agent`` span's ``gen_ai.agent.name``) wins over this helper, which
     wins over baggage; a GenAI span's own value always wins.
     """
@@ -94,6 +96,8 @@ class genai_context:  # noqa: N801 - used like contextlib's lower-case context m
         self.__exit__(error_type, error, traceback)
 
     def __call__(self, function: _Function) -> _Function:
+        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError("genai_context cannot decorate a generator function: use `with genai_context(...)` in it")
         # Each call attaches its own context, so one decorated function may run concurrently.
         if inspect.iscoroutinefunction(function):
 

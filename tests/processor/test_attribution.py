@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 import openai
+import pytest
 from opentelemetry import baggage, context
 
 from otel_carbon import semconv as sc
@@ -273,3 +274,60 @@ def test_an_openai_call_under_the_instrumentation_inherits_from_an_invoke_agent_
     assert energy.attributes[sc.GEN_AI_AGENT_NAME] == "booking"
     (conversations,) = telemetry.metric_points(sc.METRIC_CONVERSATIONS)
     assert (conversations.value, conversations.attributes) == (1, {sc.GEN_AI_AGENT_NAME: "booking"})
+
+
+def test_a_span_that_names_only_its_operation_at_start_is_attributed(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
+    # OpenLLMetry (0.62) starts its chat span with gen_ai.operation.name alone and sets the rest later.
+    tracer = telemetry.tracer_provider.get_tracer("opentelemetry.instrumentation.openai.v1")
+    with (
+        invoke_agent(telemetry),
+        tracer.start_as_current_span("openai.chat", attributes={sc.GEN_AI_OPERATION_NAME: "chat"}) as span,
+    ):
+        span.set_attributes({sc.GEN_AI_SYSTEM: "openai", sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini", **USAGE})
+    assert attribution(named(telemetry, "openai.chat")) == ("booking", "c-42")
+
+
+def test_concurrent_decorated_coroutines_keep_their_own_agent(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
+    def agent_turn(agent: str) -> Callable[[], Awaitable[None]]:
+        @genai_context(agent=agent, conversation_id=f"c-{agent}")
+        async def turn() -> None:
+            await asyncio.sleep(0)
+            chat(telemetry, **{"turn": agent})
+
+        return turn
+
+    async def both() -> None:
+        await asyncio.gather(agent_turn("flights")(), agent_turn("hotels")())
+
+    asyncio.run(both())
+    by_turn = {span.attributes["turn"]: attribution(span) for span in telemetry.spans()}
+    assert by_turn == {"flights": ("flights", "c-flights"), "hotels": ("hotels", "c-hotels")}
+
+
+def test_no_room_under_the_attribute_limit_leaves_the_spans_own_attributes_whole(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
+    own = {**CHAT_START, **{f"app.attribute.{index}": index for index in range(127 - len(CHAT_START))}}
+    tracer = telemetry.tracer_provider.get_tracer("third.party")
+    with invoke_agent(telemetry), tracer.start_as_current_span("full chat", attributes=own):
+        pass
+    span = named(telemetry, "full chat")
+    assert span.attributes == own
+
+
+def test_the_helper_bounds_what_it_names(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
+    with genai_context(agent="a" * 1000, conversation_id=42):  # type: ignore[arg-type]
+        chat(telemetry)
+    assert attribution(named(telemetry, "chat gpt-4o-mini")) == ("a" * MAX_VALUE_LENGTH, "42")
+
+
+def test_the_helper_refuses_to_decorate_a_generator_function() -> None:
+    def stream() -> Iterator[int]:
+        yield 1
+
+    with pytest.raises(TypeError, match="generator"):
+        genai_context(agent="booking")(stream)
