@@ -92,6 +92,8 @@ USAGE_MISSING_STREAM_INCOMPLETE: Final = "stream_incomplete"
 USAGE_MISSING_RESPONSE_NOT_READ: Final = "response_not_read"
 USAGE_MISSING_AUDIO_UNREADABLE: Final = "audio_duration_unreadable"
 USAGE_MISSING_NO_USAGE_IN_RESPONSE: Final = "no_usage_in_response"
+USAGE_MISSING_COUNTED_IN_NESTED_CALL: Final = "counted_in_nested_call"
+"""A wrapper's span (e.g. LiteLLM over openai): its usage is on the nested instrumented call's span."""
 
 # --- otel-carbon estimate attributes (written by the processor) ---------------------------
 COMPONENT: Final = "otel_carbon.component"
