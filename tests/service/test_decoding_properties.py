@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -28,7 +28,7 @@ from otel_carbon.processor.service.decode import encode_attributes
 from otel_carbon.processor.service.server import CarbonService, _Reject
 from otel_carbon.processor.service.wire import ShallowTraceRequest
 
-from .helpers import CHAT, make_request, make_span
+from .helpers import CHAT, any_value, make_request, make_span
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 MAX_GROWTH_PER_SPAN = 2048
@@ -61,26 +61,6 @@ scalars = st.one_of(
 )
 
 
-def _any_value(value: object) -> AnyValue:
-    if isinstance(value, str):
-        return AnyValue(string_value=value)
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, bytes):
-        return AnyValue(bytes_value=value)
-    if isinstance(value, dict):
-        return AnyValue(
-            kvlist_value=KeyValueList(values=[KeyValue(key=k, value=_any_value(v)) for k, v in value.items()])
-        )
-    if value is None:
-        return AnyValue()
-    return AnyValue(array_value=ArrayValue(values=[_any_value(item) for item in value]))  # type: ignore[attr-defined]
-
-
 any_values = st.recursive(
     st.one_of(scalars, st.none()),
     lambda children: st.one_of(
@@ -96,11 +76,11 @@ def _spans_request(attribute_sets: list[dict[str, object]], resource: dict[str, 
     spans = []
     for index, attributes in enumerate(attribute_sets):
         span = make_span({}, index=index)
-        span.attributes.extend(KeyValue(key=key, value=_any_value(value)) for key, value in attributes.items())
+        span.attributes.extend(KeyValue(key=key, value=any_value(value)) for key, value in attributes.items())
         spans.append(span)
     request = make_request(*spans)
     request.resource_spans[0].resource.attributes.extend(
-        KeyValue(key=key, value=_any_value(value)) for key, value in resource.items()
+        KeyValue(key=key, value=any_value(value)) for key, value in resource.items()
     )
     return request.SerializeToString()
 
@@ -181,7 +161,7 @@ attribute_values = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=40), attribute_values, max_size=25))
 def test_the_attribute_encoder_writes_what_protobuf_writes(additions: dict[str, object]) -> None:
-    expected = Span(attributes=[KeyValue(key=key, value=_any_value(value)) for key, value in additions.items()])
+    expected = Span(attributes=[KeyValue(key=key, value=any_value(value)) for key, value in additions.items()])
     assert encode_attributes(additions) == expected.SerializeToString()
     assert encode_attributes(additions) == expected.SerializeToString()  # and again, from the caches
 
