@@ -35,6 +35,7 @@ ENV_FORWARD_TIMEOUT = "OTEL_CARBON_SERVE_FORWARD_TIMEOUT"
 ENV_METRICS_INTERVAL = "OTEL_CARBON_SERVE_METRICS_INTERVAL"
 ENV_WORKERS = "OTEL_CARBON_SERVE_WORKERS"
 ENV_LOG_LEVEL = "OTEL_CARBON_SERVE_LOG_LEVEL"
+ENV_REUSE_PORT = "OTEL_CARBON_SERVE_REUSE_PORT"
 
 DEFAULT_LISTEN = "127.0.0.1:4317"
 DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -70,6 +71,8 @@ class ServeConfig:
     metrics_interval: float = DEFAULT_METRICS_INTERVAL
     workers: int = DEFAULT_WORKERS
     log_level: str = "info"
+    reuse_port: bool = False
+    """Let several processes listen on one port (SO_REUSEPORT; the kernel spreads connections)."""
     misconfigured_after: int = 5
     """Rejected credentials or failed TLS handshakes in a row at the next hop before health says NOT_SERVING."""
 
@@ -136,6 +139,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"how often carbon metrics are exported (${ENV_METRICS_INTERVAL}; default {DEFAULT_METRICS_INTERVAL:g})",
     )
     add("--workers", metavar="N", help=f"requests handled at once (${ENV_WORKERS}; default {DEFAULT_WORKERS})")
+    add(
+        "--reuse-port",
+        action="store_const",
+        const=True,
+        default=None,
+        help=f"let several otel-carbon serve processes share --listen's port, one per core (${ENV_REUSE_PORT}=true)",
+    )
     add("--log-level", metavar="LEVEL", help=f"{', '.join(LOG_LEVELS)} (${ENV_LOG_LEVEL}; default info)")
 
 
@@ -179,6 +189,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str] | None =
         ),
         workers=setting.parse("workers", ENV_WORKERS, lambda raw: parse_int(raw, 1, 256), DEFAULT_WORKERS),
         log_level=setting.parse("log_level", ENV_LOG_LEVEL, _parse_log_level, "info"),
+        reuse_port=bool(setting.parse("reuse_port", ENV_REUSE_PORT, parse_bool, False)),
     )
 
 

@@ -99,8 +99,8 @@ class CarbonService:
             options=[
                 ("grpc.max_receive_message_length", config.max_message_bytes),
                 ("grpc.max_send_message_length", config.max_message_bytes),
-                # Two replicas on one port would silently split the traffic; fail the second instead.
-                ("grpc.so_reuseport", 0),
+                # Without the opt-in, a second process on the port is a mistake: fail it rather than split traffic.
+                ("grpc.so_reuseport", 1 if config.reuse_port else 0),
             ],
         )
         server.add_generic_rpc_handlers(
