@@ -39,6 +39,8 @@ ENV_EMBODIED = "OTEL_CARBON_EMBODIED"
 ENV_MAX_MODELS = "OTEL_CARBON_MAX_MODELS"
 ENV_MAX_AGENTS = "OTEL_CARBON_MAX_AGENTS"
 ENV_CONFIGURE_SDK = "OTEL_CARBON_CONFIGURE_SDK"
+ENV_SPAN_ATTRIBUTES = "OTEL_CARBON_SPAN_ATTRIBUTES"
+SPAN_ATTRIBUTES_MINIMAL, SPAN_ATTRIBUTES_FULL = "minimal", "full"
 
 GRID_PROVIDERS = frozenset({"electricitymaps", "watttime", "uk-carbon-intensity"})
 
@@ -152,6 +154,13 @@ def parse_seconds(raw: str, low: float, high: float) -> float:
     return value
 
 
+def _parse_span_attributes(raw: str) -> str:
+    level = raw.lower()
+    if level not in (SPAN_ATTRIBUTES_MINIMAL, SPAN_ATTRIBUTES_FULL):
+        raise InvalidValue(f"expected {SPAN_ATTRIBUTES_MINIMAL} or {SPAN_ATTRIBUTES_FULL}")
+    return level
+
+
 def _parse_existing_file(raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_file():
@@ -204,6 +213,8 @@ class CarbonConfig:
     grid_timeout_seconds: float = setting(ENV_GRID_TIMEOUT_SECONDS, lambda raw: parse_seconds(raw, 0.1, 60), 5.0)
     embodied: bool = setting(ENV_EMBODIED, parse_bool, False)
     """Also report embodied hardware emissions per call (SCI's M term), separately."""
+    span_attributes: str = setting(ENV_SPAN_ATTRIBUTES, _parse_span_attributes, SPAN_ATTRIBUTES_MINIMAL)
+    """``minimal``: the estimate and what recomputing it needs; ``full`` adds ranges of emissions and provenance."""
     region_choices: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
 
     @classmethod

@@ -43,7 +43,9 @@ def run(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Complete
 
 def expected(attributes: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Mapping[str, Any]:
     """What the span processor's enricher says for a span carrying ``attributes``."""
-    enrichment = CarbonEnricher(CarbonConfig.from_env(dict(env or {}))).enrich(attributes)
+    enrichment = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_SPAN_ATTRIBUTES": "full", **(env or {})})).enrich(
+        attributes
+    )
     assert enrichment is not None
     return enrichment.attributes
 

@@ -126,11 +126,12 @@ def span_attributes(args: argparse.Namespace, component: str, coefficients: Coef
 
 
 def run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from otel_carbon.processor.config import ENV_REGION, CarbonConfig
+    from otel_carbon.processor.config import ENV_REGION, ENV_SPAN_ATTRIBUTES, SPAN_ATTRIBUTES_FULL, CarbonConfig
     from otel_carbon.processor.enrichment import CarbonEnricher
 
     component = _check_usage(args, parser)
     env = dict(os.environ)
+    env.setdefault(ENV_SPAN_ATTRIBUTES, SPAN_ATTRIBUTES_FULL)  # a what-if shows the whole range
     if args.region is not None:
         env[ENV_REGION] = _check_region(args.region, parser, CarbonConfig.from_env({}))
     config = CarbonConfig.from_env(env)
