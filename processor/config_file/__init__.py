@@ -27,9 +27,16 @@ import re
 from pathlib import Path
 
 from otel_carbon.processor.config_file.sections import COMPONENTS, SECTIONS, check_model_tables, user_config
-from otel_carbon.processor.config_file.toml_lines import key_lines, line_of
+from otel_carbon.processor.config_file.toml_lines import key_lines, line_of, nested_deeper
 from otel_carbon.processor.config_file.types import ProviderOverride, UserConfig, UserConfigError, ZoneOverride
-from otel_carbon.processor.model.tables import TableError, TOMLDecodeError, format_key, parse_toml
+from otel_carbon.processor.model.tables import (
+    MAX_NESTING,
+    NestingError,
+    TableError,
+    TOMLDecodeError,
+    format_key,
+    parse_toml,
+)
 
 __all__ = [
     "COMPONENTS",
@@ -81,6 +88,10 @@ def _validated(text: str, path: Path) -> UserConfig:
 
 def _located(text: str, path: Path, invalid: TableError) -> UserConfigError:
     try:
+        if isinstance(invalid, NestingError) and not invalid.path:  # the parser gave up: find the key ourselves
+            found = nested_deeper(text, MAX_NESTING)
+            if found is not None:
+                return UserConfigError(path, found[1], format_key(found[0]), invalid.problem)
         line = line_of(key_lines(text), invalid.path) if invalid.path else None
     except Exception:  # the scanner is a best effort over a valid document: the key is still named
         line = None

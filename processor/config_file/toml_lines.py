@@ -22,7 +22,17 @@ def key_lines(text: str) -> dict[KeyPath, int]:
 
     Keys inside inline tables and multi-line values are not listed; their enclosing key is.
     """
+    return _scan(text, None)[0]
+
+
+def nested_deeper(text: str, limit: int) -> tuple[KeyPath, int] | None:
+    """The first key whose value nests arrays and inline tables deeper than ``limit``, and its line."""
+    return _scan(text, limit)[1]
+
+
+def _scan(text: str, limit: int | None) -> tuple[dict[KeyPath, int], tuple[KeyPath, int] | None]:
     lines: dict[KeyPath, int] = {}
+    key: tuple[KeyPath, int] | None = None  # the key whose value is being scanned
     table: KeyPath = ()
     open_string: str | None = None
     depth = 0
@@ -30,7 +40,9 @@ def key_lines(text: str) -> dict[KeyPath, int]:
     for number, line in enumerate(text.split("\n"), 1):
         line = line.removesuffix("\r")
         if open_string is not None or depth:
-            open_string, depth = _scan_value(line, open_string, depth)
+            open_string, depth, deepest = _scan_value(line, open_string, depth)
+            if limit is not None and key is not None and deepest > limit:
+                return lines, key
             continue
         stripped = line.strip(" \t")
         if not stripped or stripped.startswith("#"):
@@ -41,9 +53,12 @@ def key_lines(text: str) -> dict[KeyPath, int]:
             _record(lines, table, number)
             continue
         keys, rest = _parse_key(stripped)
-        _record(lines, table + tuple(keys), number)
-        open_string, depth = _scan_value(rest.lstrip()[1:], None, 0)
-    return lines
+        key = (table + tuple(keys), number)
+        _record(lines, key[0], number)
+        open_string, depth, deepest = _scan_value(rest.lstrip()[1:], None, 0)
+        if limit is not None and deepest > limit:
+            return lines, key
+    return lines, None
 
 
 def _record(lines: dict[KeyPath, int], path: KeyPath, number: int) -> None:
@@ -83,8 +98,10 @@ def _parse_key(text: str) -> tuple[list[str], str]:
         return keys, text[index:]
 
 
-def _scan_value(text: str, open_string: str | None, depth: int) -> tuple[str | None, int]:
-    """Follows strings and brackets through one line of a value: (open multi-line string delimiter, depth)."""
+def _scan_value(text: str, open_string: str | None, depth: int) -> tuple[str | None, int, int]:
+    """Follows strings and brackets through one line of a value: (open multi-line string delimiter, depth at the
+    end of the line, deepest depth in it)."""
+    deepest = depth
     index = 0
     while index < len(text):
         if open_string is not None:
@@ -110,7 +127,8 @@ def _scan_value(text: str, open_string: str | None, depth: int) -> tuple[str | N
         else:
             if char in "[{":
                 depth += 1
+                deepest = max(deepest, depth)
             elif char in "]}":
                 depth -= 1
             index += 1
-    return open_string, depth
+    return open_string, depth, deepest

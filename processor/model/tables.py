@@ -67,12 +67,16 @@ class TableError(ValueError):
         self.problem = problem
 
 
+class NestingError(TableError):
+    """A value nests arrays or inline tables deeper than MAX_NESTING (``path`` is empty when the parser gave up)."""
+
+
 def parse_toml(text: str) -> dict[str, Any]:
-    """The document; raises TOMLDecodeError, or TableError for nesting deeper than MAX_NESTING."""
+    """The document; raises TOMLDecodeError, or NestingError for nesting deeper than MAX_NESTING."""
     try:
         document = tomllib.loads(text)
     except RecursionError:
-        raise TableError((), f"nested deeper than {MAX_NESTING} levels") from None
+        raise NestingError((), f"nested deeper than {MAX_NESTING} levels") from None
     check_nesting(document)
     return document
 
@@ -86,7 +90,7 @@ def check_nesting(document: Mapping[str, Any]) -> None:
             stack.extend((path + (key,), item, depth) for key, item in value.items())
         elif isinstance(value, list):
             if depth >= MAX_NESTING:
-                raise TableError(path, f"nested deeper than {MAX_NESTING} levels")
+                raise NestingError(path, f"nested deeper than {MAX_NESTING} levels")
             stack.extend((path, item, depth + 1) for item in value)
 
 
