@@ -14,6 +14,7 @@ on the machine's load. Times are medians of interleaved rounds (each round runs 
 drift hits all variants alike; on a shared machine they spread far more than instructions.
 
     python benchmarks/bench_processor.py [--spans 5000] [--rounds 7] [--no-callgrind] [--n1 500 --n2 2500]
+                                         [--span-attributes minimal|full]
 """
 
 from __future__ import annotations
@@ -59,16 +60,22 @@ class NoOpExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
+SETTINGS: dict[str, str] = {}
+"""OTEL_CARBON_* settings of the carbon processor (``--span-attributes``)."""
+
+
 class Run:
     def __init__(self, variant: str) -> None:
         tracer_provider = TracerProvider()
         tracer_provider.add_span_processor(SimpleSpanProcessor(NoOpExporter()))
         self.reader: InMemoryMetricReader | None = None
         if variant == "attributes":
-            attach_processor(tracer_provider, NoOpMeterProvider(), CarbonConfig.from_env({}))
+            attach_processor(tracer_provider, NoOpMeterProvider(), CarbonConfig.from_env(SETTINGS))
         elif variant == "processor":
             self.reader = InMemoryMetricReader()
-            attach_processor(tracer_provider, MeterProvider(metric_readers=[self.reader]), CarbonConfig.from_env({}))
+            attach_processor(
+                tracer_provider, MeterProvider(metric_readers=[self.reader]), CarbonConfig.from_env(SETTINGS)
+            )
         self.tracer = tracer_provider.get_tracer("bench")
 
     def spans(self, count: int) -> None:
@@ -111,6 +118,7 @@ def instructions(variant: str, spans: int, collect: bool, python: Sequence[str])
         "--count",
         variant,
         str(spans),
+        *(["--span-attributes", SETTINGS["OTEL_CARBON_SPAN_ATTRIBUTES"]] if SETTINGS else []),
     ]
     if collect:
         command.append("--collect")
@@ -178,9 +186,12 @@ def main() -> None:
     parser.add_argument("--n1", type=int, default=500)
     parser.add_argument("--n2", type=int, default=2500)
     parser.add_argument("--no-callgrind", action="store_true", help="times only")
+    parser.add_argument("--span-attributes", choices=("minimal", "full"), help="OTEL_CARBON_SPAN_ATTRIBUTES")
     parser.add_argument("--count", nargs=2, metavar=("VARIANT", "SPANS"), help=argparse.SUPPRESS)
     parser.add_argument("--collect", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.span_attributes:
+        SETTINGS["OTEL_CARBON_SPAN_ATTRIBUTES"] = args.span_attributes
     if args.count:
         count_only(args.count[0], int(args.count[1]), args.collect)
         return

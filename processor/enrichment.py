@@ -16,6 +16,7 @@ from otel_carbon.processor.config import (
     CarbonConfig,
 )
 from otel_carbon.processor.config_file import UserConfig, UserConfigError, load_user_config
+from otel_carbon.processor.fast_path import SUPPORTED as FAST_PATH_SUPPORTED
 from otel_carbon.processor.fast_path import WH_TO_JOULES, AttributeValue, Enrichment, FastEntry, FastKey, fast_key
 from otel_carbon.processor.grid import LiveGrid, build_live_grid
 from otel_carbon.processor.labels import MAX_PROVIDERS, BoundedLabels, BoundedSeries, MetricSeries
@@ -93,7 +94,7 @@ class CarbonEnricher:
         self._profiles: dict[_ProfileKey, _Profile] = {}
         self._metric_series_cache: dict[tuple[_ProfileKey, str | None, str], MetricSeries] = {}
         self._fast_entries: dict[FastKey, FastEntry] = {}
-        self.fast_path = True
+        self.fast_path = FAST_PATH_SUPPORTED
         """False sends every span down the reference path (the fast path's equivalence tests compare both)."""
 
     @property

@@ -20,6 +20,13 @@ AttributeValue = str | bool | int | float
 WH_TO_JOULES = 3600.0
 FastKey = tuple[object, ...]
 _ZERO = Range(0.0, 0.0, 0.0)
+_KNOWN_USAGE_FIELDS = frozenset(
+    ("component", "provider", "model", "input_tokens", "cached_input_tokens", "output_tokens")
+    + ("characters", "audio_seconds", "estimated")
+)
+SUPPORTED = set(Usage._fields) <= _KNOWN_USAGE_FIELDS
+"""False when ``Usage`` has grown a field this arithmetic does not know: the enricher then takes the
+reference path for every span (slower, never wrong) until the fast path learns it."""
 
 
 class Enrichment(NamedTuple):

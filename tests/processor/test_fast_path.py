@@ -23,6 +23,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonEnricher, CarbonSpanProcessor
 from otel_carbon.processor.enrichment import Enrichment
+from otel_carbon.processor.fast_path import SUPPORTED as FAST_PATH_SUPPORTED
 from otel_carbon.processor.metrics import CarbonMetrics
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
 
@@ -113,12 +114,18 @@ span_attributes = st.fixed_dictionaries(
         sc.GEN_AI_USAGE_OUTPUT_TOKENS: tokens,
         sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: st.integers(0, 3000),
         sc.TTS_CHARACTERS: st.integers(0, 2000),
+        sc.STT_AUDIO_SECONDS: st.floats(0, 600),
+        sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: st.integers(0, 3000),
+        sc.GEN_AI_USAGE_AUDIO_INPUT_TOKENS: st.integers(0, 3000),
+        sc.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: st.integers(0, 3000),
+        sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: st.integers(0, 3000),
+        sc.LEGACY_USAGE_PROMPT_TOKENS: st.integers(0, 3000),
     },
 )
-calls = st.lists(st.tuples(st.integers(0, 1), span_attributes, st.booleans()), min_size=1, max_size=25)
+calls = st.lists(st.tuples(st.integers(0, 1), span_attributes, st.booleans()), min_size=1, max_size=15)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(calls=calls)
 def test_randomised_spans_get_the_same_attributes_in_the_same_order_and_the_same_metric_points(
     paths: tuple[Path, Path], calls: list[tuple[int, dict[str, Any], bool]]
@@ -129,6 +136,8 @@ def test_randomised_spans_get_the_same_attributes_in_the_same_order_and_the_same
 
 
 def test_the_fast_path_is_taken(paths: tuple[Path, Path]) -> None:
+    """Fails when the usage record grows a field the fast path's arithmetic does not know yet."""
+    assert FAST_PATH_SUPPORTED
     fast, _ = paths
     chat = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 5}
     fast.emit([(0, chat, False), (0, chat, False)])
