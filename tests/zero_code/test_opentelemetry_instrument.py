@@ -89,6 +89,7 @@ def test_every_call_records_one_energy_and_one_emissions_point(
         sc.GEN_AI_PROVIDER_NAME: "openai",
         sc.MODEL: "gpt-4o-mini",
         sc.REGION: "WORLD",
+        sc.USAGE_SOURCE: "reported",
     }
 
 
