@@ -46,19 +46,19 @@ def enrich_request(
     stats = RequestStats()
     for resource_spans in request.resource_spans:
         resource: Mapping[str, object] | None = None
+        resource_key: bytes = b""
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 attributes = LazyAttributes(span.attributes)
                 if attributes.keys().isdisjoint(USAGE_KEYS) or any(m in attributes for m in _ENRICHED_MARKERS):
                     continue
                 if resource is None:
-                    resource = (
-                        LazyAttributes(resource_spans.resource.attributes)
-                        if resource_spans.HasField("resource")
-                        else _EMPTY
-                    )
+                    has_resource = resource_spans.HasField("resource")
+                    resource = LazyAttributes(resource_spans.resource.attributes) if has_resource else _EMPTY
+                    # Equal bytes, equal resource attributes: the enricher's per-key cache may reuse its work.
+                    resource_key = resource_spans.resource.SerializeToString() if has_resource else b""
                 try:
-                    enrichment = enricher.enrich(attributes, resource)
+                    enrichment = enricher.enrich(attributes, resource, resource_key)
                     if enrichment is None:
                         continue
                     appended, replaced = _encode(attributes, enrichment.attributes)

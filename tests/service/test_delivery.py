@@ -74,6 +74,7 @@ def _deliver(
 def test_a_short_outage_of_the_next_hop_loses_nothing(next_hop: OtlpReceiver, start_service: StartService) -> None:
     service = start_service(next_hop.endpoint)
     tally = _deliver(service.address, next_hop, exporter_timeout=None, seconds=3.0, outage=(0.5, 1.5))
+    print(f"short outage: {tally}")
     assert tally.sent >= 200 and tally.lost == 0, tally
 
 
@@ -83,6 +84,7 @@ def test_a_slow_next_hop_yields_duplicates_never_losses(next_hop: OtlpReceiver, 
     service = start_service(next_hop.endpoint, forward_timeout=0.3)
     next_hop.delay_next(3, 0.8)
     tally = _deliver(service.address, next_hop, exporter_timeout=None, seconds=2.0)
+    print(f"slow next hop: {tally}")
     assert tally.lost == 0 and tally.duplicates > 0, tally
 
 
@@ -95,6 +97,7 @@ def test_an_outage_longer_than_the_upstream_retry_budget_loses_and_a_longer_budg
     assert short_budget.lost > 0, short_budget
     next_hop.clear()
     long_budget = _deliver(service.address, next_hop, exporter_timeout=12.0, seconds=2.0, outage=(0.3, 4.0))
+    print(f"4-s outage: 1-s budget {short_budget}; 12-s budget {long_budget}")
     assert long_budget.lost == 0, long_budget
 
 
