@@ -54,6 +54,10 @@ APP = HERE / "user_path_app.py"
 CARBON_VENV = HERE / ".venv-carbon"
 PEER_VENV = HERE / ".venv-peer"
 PEER_PACKAGE = "opentelemetry-instrumentation-openai-v2"
+# openai-v2 2.4b0 imports httpx, which openai 3 (httpx2) no longer installs, and
+# opentelemetry.util.genai.instruments, which opentelemetry-util-genai 1.x removed: without these two
+# the launcher fails to load it and the "instrumented" run measures nothing.
+PEER_EXTRAS = ["httpx", "opentelemetry-util-genai<1"]
 SHARED_PACKAGES = ["openai", "opentelemetry-distro", "opentelemetry-exporter-otlp-proto-grpc"]
 PINNED_ACROSS_VENVS = (
     "openai",
@@ -117,10 +121,10 @@ def create_venvs(recreate: bool) -> None:
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
         pip(PEER_VENV, "--upgrade", "pip")
         try:
-            pip(PEER_VENV, "-c", constraints.name, PEER_PACKAGE, *SHARED_PACKAGES)
+            pip(PEER_VENV, "-c", constraints.name, PEER_PACKAGE, *PEER_EXTRAS, *SHARED_PACKAGES)
         except subprocess.CalledProcessError:
             print("the peer does not install with otel-carbon's versions; installing its own", flush=True)
-            pip(PEER_VENV, PEER_PACKAGE, *SHARED_PACKAGES)
+            pip(PEER_VENV, PEER_PACKAGE, *PEER_EXTRAS, *SHARED_PACKAGES)
         finally:
             os.unlink(constraints.name)
 
@@ -204,6 +208,20 @@ def callgrind_instructions(command: list[str], environment: dict[str, str], outp
     return total
 
 
+def check_instrumented(all_variants: list[Variant], base_url: str) -> None:
+    """Fail unless every instrumented configuration really emits a chat span (a silent load failure would not)."""
+    environment = telemetry_environment("unused", under_callgrind=False)
+    environment.update(OTEL_TRACES_EXPORTER="console", OTEL_METRICS_EXPORTER="none")
+    for variant in all_variants:
+        if not variant.instrumented:
+            continue
+        for mode in MODES:
+            command = app_command(variant, base_url, mode, 1) + ["--warmup", "0"]
+            output = subprocess.run(command, env=environment, capture_output=True, text=True, cwd=HERE).stdout
+            if '"name": "chat gpt-4o-mini"' not in output:
+                raise RuntimeError(f"{variant.name} ({mode}) emitted no chat span; is its instrumentation loading?")
+
+
 def measure_instructions(
     all_variants: list[Variant], base_url: str, sink_address: str, calls: tuple[int, int], work_dir: Path
 ) -> dict[tuple[str, str], float]:
@@ -220,7 +238,10 @@ def measure_instructions(
                 for n in calls
             ]
             per_call[(variant.name, mode)] = (counts[1] - counts[0]) / (calls[1] - calls[0])
-            print(f"  callgrind {mode:10} {variant.name:22} {per_call[(variant.name, mode)] / 1e6:6.3f} M/call", flush=True)
+            print(
+                f"  callgrind {mode:10} {variant.name:22} {per_call[(variant.name, mode)] / 1e6:6.3f} M/call",
+                flush=True,
+            )
     return per_call
 
 
@@ -250,7 +271,9 @@ def report(
 ) -> dict[str, object]:
     rows: list[dict[str, object]] = []
     print()
-    print(f"{'mode':10} {'configuration':22} {'M instr/call':>12} {'vs plain':>9} {'wall µs':>9} {'vs plain':>9} {'cpu µs':>8}")
+    print(
+        f"{'mode':10} {'configuration':22} {'M instr/call':>12} {'vs plain':>9} {'wall µs':>9} {'vs plain':>9} {'cpu µs':>8}"
+    )
     for mode in MODES:
         for variant in all_variants:
             key, plain_key = (variant.name, mode), (plain_for(variant, all_variants), mode)
@@ -271,14 +294,19 @@ def report(
             rows.append(row)
     verdicts = []
     for mode in MODES:
-        for source, label in ((instructions, "instructions"), ({key: median_of(v, "wall_us") for key, v in wall.items()}, "wall time")):
+        for source, label in (
+            (instructions, "instructions"),
+            ({key: median_of(v, "wall_us") for key, v in wall.items()}, "wall time"),
+        ):
             if ("otel-carbon", mode) not in source:
                 continue
             carbon = source[("otel-carbon", mode)] / source[("plain", mode)]
             peer_plain = plain_for(Variant("openai-v2", PEER_VENV, True), all_variants)
             peer = source[("openai-v2", mode)] / source[(peer_plain, mode)]
             met = carbon <= TARGET_RATIO and carbon < peer
-            verdicts.append(f"{mode:10} by {label:12}: otel-carbon {carbon:.3f}x, openai-v2 {peer:.3f}x -> {'met' if met else 'NOT met'}")
+            verdicts.append(
+                f"{mode:10} by {label:12}: otel-carbon {carbon:.3f}x, openai-v2 {peer:.3f}x -> {'met' if met else 'NOT met'}"
+            )
     print(f"\ntarget: otel-carbon <= {TARGET_RATIO}x plain and below openai-v2")
     print("\n".join(verdicts))
     return {"rows": rows, "verdicts": verdicts}
@@ -322,6 +350,7 @@ def main() -> None:
     standin, base_url = start_line_server([str(venv_python(CARBON_VENV)), "-m", "tests.support.standin.server"], " at ")
     sink, sink_address = start_line_server([str(venv_python(CARBON_VENV)), str(HERE / "null_otlp_sink.py")], " at ")
     try:
+        check_instrumented(all_variants, base_url)
         instructions: dict[tuple[str, str], float] = {}
         wall: dict[tuple[str, str], list[dict[str, float]]] = {}
         if not args.no_callgrind:

@@ -86,7 +86,12 @@ def main() -> None:
         set_callgrind_collection(False)
     print(
         json.dumps(
-            {"openai": openai.__version__, "calls": args.calls, "wall_us": wall / args.calls * 1e6, "cpu_us": cpu / args.calls * 1e6}
+            {
+                "openai": openai.__version__,
+                "calls": args.calls,
+                "wall_us": wall / args.calls * 1e6,
+                "cpu_us": cpu / args.calls * 1e6,
+            }
         ),
         flush=True,
     )
