@@ -177,7 +177,13 @@ class CarbonEnricher:
             span_attributes[sc.GRID_INTENSITY_SOURCE] = reading.source
             if self._full:
                 span_attributes[sc.GRID_INTENSITY_BASIS] = self._live_basis
-        result = estimate(usage, profile.energy_class, site, self._coefficients.cached_input_factor)
+        result = estimate(
+            usage,
+            profile.energy_class,
+            site,
+            self._coefficients.cached_input_factor,
+            self._coefficients.estimated_usage_range_factor,
+        )
         span_attributes[sc.ENERGY_WH] = result.energy_wh
         span_attributes[sc.ENERGY_WH_LOW] = result.energy_wh_low
         span_attributes[sc.ENERGY_WH_HIGH] = result.energy_wh_high

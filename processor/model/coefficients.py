@@ -64,6 +64,8 @@ class ModelMatch:
 class Coefficients:
     methodology_version: str
     cached_input_factor: Range
+    estimated_usage_range_factor: float
+    """Low divided, high multiplied by this when the usage itself was estimated (METHODOLOGY.md §4)."""
     classes: Mapping[str, EnergyClass]
     fallback_class_by_component: Mapping[str, str]
     models: Mapping[str, str]
@@ -237,6 +239,15 @@ def load_coefficients(user_config: CatalogueOverlay | None = None) -> Coefficien
             "energy_classes.toml",
             lambda: Range(
                 *(tables.number(("cached_input", key), cached[key], 0.0, 1.0) for key in ("factor", "low", "high"))
+            ),
+        ),
+        estimated_usage_range_factor=tables.bundled_check(
+            "energy_classes.toml",
+            lambda: tables.number(
+                ("methodology", "estimated_usage_range_factor"),
+                energy["methodology"]["estimated_usage_range_factor"],
+                1.0,
+                10.0,
             ),
         ),
         classes=classes,

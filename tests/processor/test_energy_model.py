@@ -56,7 +56,11 @@ def test_estimate_is_zero_for_zero_usage() -> None:
     coefficients = load_coefficients()
     site = Site(OPENAI_PUE, 473.0)
     result = estimate(
-        Usage("llm", "openai", "gpt-4o"), coefficients.classes["llm.frontier"], site, coefficients.cached_input_factor
+        Usage("llm", "openai", "gpt-4o"),
+        coefficients.classes["llm.frontier"],
+        site,
+        coefficients.cached_input_factor,
+        coefficients.estimated_usage_range_factor,
     )
     assert result.energy_wh == result.emissions_g == 0.0
 
@@ -64,7 +68,12 @@ def test_estimate_is_zero_for_zero_usage() -> None:
 def test_cached_tokens_cost_a_tenth_of_fresh_input() -> None:
     coefficients = load_coefficients()
     energy_class = coefficients.classes["llm.frontier"]
-    args = (energy_class, Site(OPENAI_PUE, 473.0), coefficients.cached_input_factor)
+    args = (
+        energy_class,
+        Site(OPENAI_PUE, 473.0),
+        coefficients.cached_input_factor,
+        coefficients.estimated_usage_range_factor,
+    )
     fresh = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000), *args)
     cached = estimate(Usage("llm", "openai", "gpt-4o", input_tokens=1000, cached_input_tokens=1000), *args)
     assert cached.energy_wh == pytest.approx(fresh.energy_wh * 0.1, rel=1e-12)
@@ -78,6 +87,7 @@ def test_water_is_on_site_cooling_plus_electricity_generation() -> None:
         coefficients.classes["llm.frontier"],
         site,
         coefficients.cached_input_factor,
+        coefficients.estimated_usage_range_factor,
     )
     assert result.it_energy_wh == pytest.approx(0.9, rel=1e-12)
     assert result.water_l == pytest.approx((0.9 * 0.3 + 0.9 * 1.18 * 3.91) / 1000, rel=1e-12)

@@ -82,7 +82,7 @@ BATCH: list[dict[str, object]] = [
 def recompute(attributes: Mapping[str, Any]) -> dict[str, float]:
     """METHODOLOGY.md section 1, written out independently of the enricher."""
     coefficients, sites = load_coefficients(), load_site_tables()
-    assert attributes[sc.METHODOLOGY_VERSION] == coefficients.methodology_version == "2"
+    assert attributes[sc.METHODOLOGY_VERSION] == coefficients.methodology_version == "3"
     energy_class = coefficients.classes[attributes[sc.ENERGY_CLASS]]
     pue = sites.provider(attributes.get(sc.GEN_AI_PROVIDER_NAME)).pue
     assert attributes[sc.PUE] == pue.central

@@ -61,7 +61,7 @@ def test_chat_span_carries_energy_emissions_and_provenance_with_exact_types(
     assert attributes[sc.REGION_SOURCE] == "provider_default"
     assert attributes[sc.GRID_INTENSITY_SOURCE] == "ember-co2js"
     assert type(attributes[sc.WATER_L]) is float and attributes[sc.WATER_L] > 0
-    assert attributes[sc.METHODOLOGY_VERSION] == "2"
+    assert attributes[sc.METHODOLOGY_VERSION] == "3"
     assert sc.EMBODIED_GCO2E not in attributes
     assert sc.MODEL_UNKNOWN not in attributes
 

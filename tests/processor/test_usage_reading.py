@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from otel_carbon.processor.model import Usage, UsageError, estimate, load_coefficients, parse_usage
-from otel_carbon.processor.model.estimate import ESTIMATED_USAGE_RANGE_FACTOR, Site
+from otel_carbon.processor.model.estimate import Site
 from otel_carbon.processor.model.sites import load_site_tables
 from otel_carbon.processor.model.usage import MAX_COPIED_VALUE_CHARS
 
@@ -45,9 +45,14 @@ def test_reported_usage_is_not_estimated() -> None:
 def test_estimated_usage_widens_the_range_by_the_documented_factor_and_keeps_the_central_value() -> None:
     coefficients = load_coefficients()
     pue = load_site_tables().provider("openai").pue
-    args = (coefficients.classes["llm.frontier"], Site(pue, 400.0), coefficients.cached_input_factor)
+    args = (
+        coefficients.classes["llm.frontier"],
+        Site(pue, 400.0),
+        coefficients.cached_input_factor,
+        coefficients.estimated_usage_range_factor,
+    )
     reported = estimate(Usage("llm", "openai", "gpt-4o", 1000, 0, 500), *args)
     estimated = estimate(Usage("llm", "openai", "gpt-4o", 1000, 0, 500, estimated=True), *args)
     assert estimated.energy_wh == reported.energy_wh
-    assert estimated.energy_wh_low == pytest.approx(reported.energy_wh_low / ESTIMATED_USAGE_RANGE_FACTOR)
-    assert estimated.energy_wh_high == pytest.approx(reported.energy_wh_high * ESTIMATED_USAGE_RANGE_FACTOR)
+    assert estimated.energy_wh_low == pytest.approx(reported.energy_wh_low / 2.0)
+    assert estimated.energy_wh_high == pytest.approx(reported.energy_wh_high * 2.0)
