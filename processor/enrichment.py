@@ -15,6 +15,7 @@ from otel_carbon.processor.config import (
     SPAN_ATTRIBUTES_FULL,
     CarbonConfig,
 )
+from otel_carbon.processor.config_file import UserConfig, UserConfigError, load_user_config
 from otel_carbon.processor.fast_path import SUPPORTED as FAST_PATH_SUPPORTED
 from otel_carbon.processor.fast_path import WH_TO_JOULES, AttributeValue, Enrichment, FastEntry, FastKey, fast_key
 from otel_carbon.processor.grid import LiveGrid, build_live_grid
@@ -25,7 +26,6 @@ from otel_carbon.processor.model.embodied import load_embodied_factor
 from otel_carbon.processor.model.location import Location, resolve_location
 from otel_carbon.processor.model.sites import SiteTables, load_site_tables
 from otel_carbon.processor.model.usage import USAGE_KEYS
-from otel_carbon.processor.model.user_config import UserConfig, UserConfigError, load_user_config
 
 _logger = logging.getLogger("otel_carbon")
 _NO_ATTRIBUTES: Mapping[str, object] = {}

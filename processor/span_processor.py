@@ -19,6 +19,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from otel_carbon import semconv as sc
+from otel_carbon.processor.attribution import Attribution
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
 from otel_carbon.processor.metrics import CarbonMetrics
 
@@ -93,6 +94,7 @@ class CarbonSpanProcessor(SpanProcessor):
         self._resource: tuple[object, Mapping[str, Any], int] = (None, {}, 0)
         """The last span's resource (held, so its identity cannot be reused), its attributes, and a
         generation number that keys the enricher's cache: ``Resource.__hash__`` is a ``json.dumps``."""
+        self._attribution = Attribution()
         if not SDK_HAS_ON_ENDING:
             self._warn_once(
                 "sdk",
@@ -101,7 +103,10 @@ class CarbonSpanProcessor(SpanProcessor):
             )
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        pass
+        try:
+            self._attribution.on_start(span, parent_context)
+        except Exception:  # telemetry must never fail the user's call
+            self._warn_once("attribution", "otel-carbon: could not attribute a span to its agent", exc_info=True)
 
     def _on_ending(self, span: Span) -> None:
         enrichment = self._enrich(span)

@@ -14,7 +14,9 @@ import pytest
 
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonEnricher
-from otel_carbon.processor.cli import format_number, main, params_text
+from otel_carbon.processor.cli import main
+from otel_carbon.processor.commands.catalogue import params_text
+from otel_carbon.processor.commands.output import format_number
 from otel_carbon.processor.model import load_coefficients
 from otel_carbon.processor.model.sites import load_site_tables
 

@@ -8,6 +8,8 @@ from otel_carbon.processor.model.coefficients import EnergyClass, Range
 from otel_carbon.processor.model.usage import Usage
 
 _ZERO = Range(0.0, 0.0, 0.0)
+ESTIMATED_USAGE_RANGE_FACTOR = 2.0
+"""Low divided, high multiplied by this when the usage itself was estimated (METHODOLOGY.md §4)."""
 
 
 class Site(NamedTuple):
@@ -56,10 +58,12 @@ def estimate(usage: Usage, energy_class: EnergyClass, site: Site, cached_input_f
     """Facility energy = IT energy x PUE; emissions = facility energy x grid intensity (location-based);
     water = IT energy x on-site WUE + facility energy x off-site water intensity of electricity.
 
-    The range carries the energy model's uncertainty (coefficients and PUE); the grid intensity is a
-    stated input, reported beside the estimate.
+    The range carries the energy model's uncertainty (coefficients and PUE), widened when the usage was
+    estimated rather than reported; the grid intensity is a stated input, reported beside the estimate.
     """
     central, low, high = _it_energy_wh(usage, energy_class, cached_input_factor)
+    if usage.estimated:
+        low, high = low / ESTIMATED_USAGE_RANGE_FACTOR, high * ESTIMATED_USAGE_RANGE_FACTOR
     energy = central * site.pue.central
     energy_low = low * site.pue.low
     energy_high = high * site.pue.high

@@ -7,10 +7,11 @@ import time
 import pytest
 
 from otel_carbon.processor.model import Usage, estimate, load_coefficients, parse_usage
-from otel_carbon.processor.model.coefficients import _read_toml, normalise_model_name
+from otel_carbon.processor.model.coefficients import normalise_model_name
 from otel_carbon.processor.model.estimate import Site
 from otel_carbon.processor.model.names import MAX_MODEL_NAME_CHARS
 from otel_carbon.processor.model.sites import load_site_tables
+from otel_carbon.processor.model.tables import read_bundled
 
 OPENAI_PUE = load_site_tables().provider("openai").pue
 
@@ -37,7 +38,7 @@ def test_every_catalogued_model_maps_to_a_defined_class() -> None:
 
 
 def test_every_class_has_low_le_central_le_high_and_named_sources() -> None:
-    raw = _read_toml("energy_classes.toml")
+    raw = read_bundled("energy_classes.toml")
     for name, table in raw["classes"].items():
         assert table["sources"], name
         for key in ("input", "output", "characters", "audio_minutes"):
