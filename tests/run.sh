@@ -5,6 +5,8 @@
 #
 #   bash tests/run.sh            all legs
 #   bash tests/run.sh newest     one leg (newest | oldest | on-ending)
+#   bash tests/run.sh openai-suite   opt-in, not in the default legs (about 10 min on a loaded 2-core
+#                                    machine): openai-python's own suite plain and instrumented, compared
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -42,6 +44,11 @@ ensure_prometheus
 
 run_leg() {
     local leg=$1 venv="$VENVS/$1"
+    if [ "$leg" = openai-suite ]; then
+        echo "=== openai-python's test suite under the instrumentation"
+        OPENAI_SUITE_VENV="$venv" bash tests/openai_suite/run.sh
+        return
+    fi
     echo "=== test leg: $leg"
     "$PYTHON" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip
