@@ -56,3 +56,13 @@ def test_nothing_that_exists_only_for_tests_ships_in_the_distribution() -> None:
     assert not [
         path for path in shipped if path.startswith(("tests/", "examples/", "benchmarks/")) or "standin" in path
     ]
+
+
+def test_every_python_package_in_a_code_folder_is_listed_for_the_wheel() -> None:
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        "otel_carbon." + ".".join(init.parent.relative_to(ROOT).parts)
+        for folder in _top_level_code_folders()
+        for init in (ROOT / folder).rglob("__init__.py")
+    }
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
