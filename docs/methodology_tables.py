@@ -49,9 +49,9 @@ class Anchor:
 
 
 def _load_anchors() -> tuple[Anchor, ...]:
-    from otel_carbon.processor.model.coefficients import _read_toml
+    from otel_carbon.processor.model.tables import read_bundled
 
-    multiplier = float(_read_toml("energy_classes.toml")["methodology"]["gpu_to_it_multiplier"])
+    multiplier = float(read_bundled("energy_classes.toml")["methodology"]["gpu_to_it_multiplier"])
     anchors = []
     for table in tomllib.loads(ANCHORS_FILE.read_text(encoding="utf-8"))["anchors"]:
         per_token = table.get("joules_per_token")
@@ -124,9 +124,9 @@ def _ecologits(anchor: Anchor) -> str:
 
 
 def classes_table() -> str:
-    from otel_carbon.processor.model.coefficients import _read_toml
+    from otel_carbon.processor.model.tables import read_bundled
 
-    energy = _read_toml("energy_classes.toml")
+    energy = read_bundled("energy_classes.toml")
     units = {
         "input": "Wh/1k input tokens",
         "output": "Wh/1k output tokens",

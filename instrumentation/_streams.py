@@ -1,53 +1,47 @@
-"""Proxies that end a call's span exactly once while the caller consumes a stream.
+"""One traced stream, sync and async, fed by a per-SDK accumulator.
 
-The proxies subclass ``wrapt.ObjectProxy`` so ``isinstance(proxy, openai.Stream)`` holds,
-attributes pass through and ``with``/``close()`` keep working. The span ends:
+The user keeps the SDK's own stream object: we replace only the iterator it reads from (see
+``_stainless.streams``), so ``type(stream)``, ``stream.response`` and ``iter(stream)`` stay the SDK's.
+The span ends:
 
 * when iteration is exhausted (success);
 * when iteration raises (error, re-raised unchanged);
-* on ``close()``/``aclose()``/``__exit__``/``__aexit__`` after the underlying stream is closed
-  (success, or error when the ``with`` body raised);
-* when the HTTP response is closed through ``stream.response`` (what the SDK's ``.stream()``
-  helpers do on early exit);
+* when the stream or its HTTP response is closed (success; error when a ``with`` body raised);
 * when an unfinished stream is garbage-collected (error ``_OTHER``, "abandoned stream").
 
-What each chunk means is left to a per-API :class:`StreamAccumulator`.
+What each chunk means is left to a per-API :class:`Accumulator`.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-from types import TracebackType
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
-import wrapt
-
-from otel_carbon.instrumentation._spans import Attributes, CallSpan
+from otel_carbon.instrumentation._call import Attributes, CallSpan
 
 _logger = logging.getLogger(__name__)
 
 
-class StreamAccumulator(Protocol):
+class Accumulator(Protocol):
     def observe(self, item: object) -> None:
-        """Take note of one item the caller received."""
+        """Take note of one item the caller received (never its content, only what usage needs)."""
 
-    def final_attributes(self, *, completed: bool) -> Attributes:
+    def result(self, *, completed: bool) -> Attributes:
         """Attributes for the span's end; ``completed`` is True only when the stream was exhausted."""
 
 
-class _StreamEnding:
-    """The call span and accumulator of one stream, shared by the stream proxy and its response watcher.
+class StreamEnding:
+    """The call span and accumulator of one stream. It holds no reference to the stream object, so the
+    stream can be collected (and report abandonment) while the HTTP response still refers to this."""
 
-    It holds no reference to the proxy, so the proxy can be collected (and report abandonment)
-    while something else still holds the watcher.
-    """
+    __slots__ = ("call", "accumulator", "iterating", "__weakref__")
 
-    __slots__ = ("call", "accumulator")
-
-    def __init__(self, call: CallSpan, accumulator: StreamAccumulator) -> None:
+    def __init__(self, call: CallSpan, accumulator: Accumulator) -> None:
         self.call = call
         self.accumulator = accumulator
+        self.iterating = False
+        """True while the SDK's own iterator runs: it closes the response itself when it finishes."""
 
     def observe(self, item: object) -> None:
         try:
@@ -55,164 +49,86 @@ class _StreamEnding:
         except Exception:  # noqa: BLE001
             _logger.debug("otel-carbon: could not read a stream item", exc_info=True)
 
-    def attributes(self, *, completed: bool) -> Attributes:
+    def _result(self, *, completed: bool) -> Attributes:
         try:
-            return self.accumulator.final_attributes(completed=completed)
+            return self.accumulator.result(completed=completed)
         except Exception:  # noqa: BLE001
             _logger.debug("otel-carbon: could not summarise a stream", exc_info=True)
             return {}
 
     def succeed(self, *, completed: bool) -> None:
         if not self.call.ended:
-            self.call.end(self.attributes(completed=completed))
+            self.call.succeed(self._result(completed=completed))
 
     def fail(self, error: BaseException) -> None:
         if not self.call.ended:
-            self.call.end_with_error(error, self.attributes(completed=False))
+            self.call.fail(error, self._result(completed=False))
 
     def abandon(self) -> None:
         if not self.call.ended:
-            self.call.end_abandoned(self.attributes(completed=False))
+            self.call.abandon(self._result(completed=False))
 
-    def end_after_exit(self, error: BaseException | None) -> None:
-        if error is None:
+    def closed(self) -> None:
+        """The stream or its response was closed by the caller (not by the SDK's iterator finishing)."""
+        if not self.iterating:
             self.succeed(completed=False)
-        else:
-            self.fail(error)
 
 
-async def _maybe_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-class _ResponseCloseWatcher(wrapt.ObjectProxy):
-    """Stands in for ``stream.response`` so that closing the HTTP response ends the span."""
-
-    def __init__(self, response: Any, ending: _StreamEnding) -> None:
-        super().__init__(response)
-        self._self_ending = ending
-
-    def close(self) -> Any:
+def traced_iterator(items: Iterator[Any], ending: StreamEnding) -> Iterator[Any]:
+    """Yields what ``items`` yields, observing each; ends the call when ``items`` ends or raises."""
+    while True:
+        ending.iterating = True
         try:
-            return self.__wrapped__.close()
-        finally:
-            self._self_ending.succeed(completed=False)
-
-    async def aclose(self) -> Any:
-        try:
-            return await self.__wrapped__.aclose()
-        finally:
-            self._self_ending.succeed(completed=False)
-
-
-class _TracedStreamBase(wrapt.ObjectProxy):
-    def __init__(self, stream: Any, call: CallSpan, accumulator: StreamAccumulator) -> None:
-        super().__init__(stream)
-        self._self_ending = _StreamEnding(call, accumulator)
-        self._self_response_watcher: _ResponseCloseWatcher | None = None
-
-    @property
-    def response(self) -> Any:
-        if self._self_response_watcher is None:
-            self._self_response_watcher = _ResponseCloseWatcher(self.__wrapped__.response, self._self_ending)
-        return self._self_response_watcher
-
-    def __del__(self) -> None:
-        try:
-            ending = self._self_ending
-        except Exception:  # noqa: BLE001 - __init__ did not finish
-            return
-        try:
-            ending.abandon()
-        except Exception:  # noqa: BLE001 - never raise from __del__
-            pass
-
-
-class TracedStream(_TracedStreamBase):
-    """A synchronous stream (``openai.Stream``) that ends its call's span exactly once."""
-
-    def __iter__(self) -> TracedStream:
-        return self
-
-    def __next__(self) -> Any:
-        try:
-            item = self.__wrapped__.__next__()
+            item = next(items)
         except StopIteration:
-            self._self_ending.succeed(completed=True)
-            raise
+            ending.iterating = False
+            ending.succeed(completed=True)
+            return
         except BaseException as error:
-            self._self_ending.fail(error)
+            ending.iterating = False
+            ending.fail(error)
             raise
-        self._self_ending.observe(item)
-        return item
-
-    def __enter__(self) -> TracedStream:
-        self.__wrapped__.__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> Any:
+        ending.iterating = False
+        ending.observe(item)
         try:
-            return self.__wrapped__.__exit__(exc_type, exc, traceback)
-        finally:
-            self._self_ending.end_after_exit(exc)
+            yield item
+        except GeneratorExit:
+            # The stream itself is being collected or closed: closing the SDK's iterator closes the
+            # response (its own ``finally``), which is not the caller closing it.
+            ending.iterating = True
+            try:
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
+            finally:
+                ending.iterating = False
+            raise
 
-    def close(self) -> Any:
+
+async def traced_async_iterator(items: AsyncIterator[Any], ending: StreamEnding) -> AsyncIterator[Any]:
+    """The asynchronous :func:`traced_iterator`."""
+    while True:
+        ending.iterating = True
         try:
-            return self.__wrapped__.close()
-        finally:
-            self._self_ending.succeed(completed=False)
-
-
-class TracedAsyncStream(_TracedStreamBase):
-    """An asynchronous stream (``openai.AsyncStream``) that ends its call's span exactly once."""
-
-    def __aiter__(self) -> TracedAsyncStream:
-        return self
-
-    async def __anext__(self) -> Any:
-        try:
-            item = await self.__wrapped__.__anext__()
+            item = await items.__anext__()
         except StopAsyncIteration:
-            self._self_ending.succeed(completed=True)
-            raise
+            ending.iterating = False
+            ending.succeed(completed=True)
+            return
         except BaseException as error:
-            self._self_ending.fail(error)
+            ending.iterating = False
+            ending.fail(error)
             raise
-        self._self_ending.observe(item)
-        return item
-
-    async def __aenter__(self) -> TracedAsyncStream:
-        await self.__wrapped__.__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> Any:
+        ending.iterating = False
+        ending.observe(item)
         try:
-            return await self.__wrapped__.__aexit__(exc_type, exc, traceback)
-        finally:
-            self._self_ending.end_after_exit(exc)
-
-    async def close(self) -> Any:
-        try:
-            return await _maybe_await(self.__wrapped__.close())
-        finally:
-            self._self_ending.succeed(completed=False)
-
-    async def aclose(self) -> Any:
-        stream = self.__wrapped__
-        closer = getattr(stream, "aclose", None) or stream.close
-        try:
-            return await _maybe_await(closer())
-        finally:
-            self._self_ending.succeed(completed=False)
+            yield item
+        except GeneratorExit:
+            ending.iterating = True
+            try:
+                aclose = getattr(items, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            finally:
+                ending.iterating = False
+            raise

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from otel_carbon.processor.config import CarbonConfig
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
+from otel_carbon.processor.genai_context import genai_context
 from otel_carbon.processor.setup import attach_processor, configure
 from otel_carbon.processor.span_processor import CarbonSpanProcessor
 
-__all__ = ["CarbonConfig", "CarbonEnricher", "CarbonSpanProcessor", "Enrichment", "attach_processor", "configure"]
+__all__ = [
+    "CarbonConfig",
+    "CarbonEnricher",
+    "CarbonSpanProcessor",
+    "Enrichment",
+    "attach_processor",
+    "configure",
+    "genai_context",
+]

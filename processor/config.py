@@ -10,9 +10,13 @@ import logging
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from otel_carbon.processor.model.sites import load_site_tables
+from otel_carbon.processor.model.tables import MAX_GRID_INTENSITY, PUE_BOUNDS
 
 _logger = logging.getLogger("otel_carbon")
 T = TypeVar("T")
@@ -35,83 +39,17 @@ ENV_EMBODIED = "OTEL_CARBON_EMBODIED"
 ENV_MAX_MODELS = "OTEL_CARBON_MAX_MODELS"
 ENV_MAX_AGENTS = "OTEL_CARBON_MAX_AGENTS"
 ENV_CONFIGURE_SDK = "OTEL_CARBON_CONFIGURE_SDK"
+ENV_SPAN_ATTRIBUTES = "OTEL_CARBON_SPAN_ATTRIBUTES"
+SPAN_ATTRIBUTES_MINIMAL, SPAN_ATTRIBUTES_FULL = "minimal", "full"
 
 GRID_PROVIDERS = frozenset({"electricitymaps", "watttime", "uk-carbon-intensity"})
-MAX_GRID_INTENSITY = 2000.0  # above any grid on record (pure lignite ~1,100 gCO2e/kWh)
-PUE_BOUNDS = (1.0, 3.0)
 
 
 class InvalidValue(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class CarbonConfig:
-    enabled: bool = True
-    region: str | None = None
-    """Where all calls run: a grid zone (ISO 3166-1 alpha-2 code, WORLD) or a cloud region such as
-    ``aws:us-east-1``; None means: resolve per call."""
-    self_hosted_region: str | None = None
-    """Where calls to a loopback or private address run, when the resource has no cloud.region."""
-    azure_resources: Mapping[str, str] = field(default_factory=dict)
-    """Azure OpenAI resource name -> Azure region (``myres`` -> ``eastus2``)."""
-    grid_intensity: float | None = None
-    """gCO2e/kWh that overrides the region's table value."""
-    pue: float | None = None
-    """Overrides every provider's PUE."""
-    config_file: Path | None = None
-    """User TOML adding or overriding models, classes, regions and providers."""
-    max_models: int = 200
-    max_agents: int = 100
-    grid_provider: str | None = None
-    """Live grid intensity: electricitymaps, watttime or uk-carbon-intensity; None uses the bundled table."""
-    grid_api_url: str | None = None
-    electricitymaps_token: str | None = field(default=None, repr=False)
-    watttime_username: str | None = field(default=None, repr=False)
-    watttime_password: str | None = field(default=None, repr=False)
-    grid_refresh_seconds: float = 300.0
-    grid_timeout_seconds: float = 5.0
-    embodied: bool = False
-    """Also report embodied hardware emissions per call (SCI's M term), separately."""
-    region_choices: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
-
-    @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, region_choices: frozenset[str] | None = None
-    ) -> CarbonConfig:
-        env = os.environ if environ is None else environ
-        choices = region_choices if region_choices is not None else _bundled_regions()
-        return cls(
-            enabled=read_setting(env, ENV_ENABLED, parse_bool, True),
-            region=read_setting(env, ENV_REGION, lambda raw: _parse_region(raw, choices), None),
-            grid_intensity=read_setting(env, ENV_GRID_INTENSITY, _parse_grid_intensity, None),
-            pue=read_setting(env, ENV_PUE, _parse_pue, None),
-            self_hosted_region=read_setting(env, ENV_SELF_HOSTED_REGION, lambda raw: _parse_region(raw, choices), None),
-            azure_resources=read_setting(
-                env, ENV_AZURE_RESOURCES, lambda raw: _parse_azure_resources(raw, choices), {}
-            ),
-            config_file=read_setting(env, ENV_CONFIG_FILE, _parse_existing_file, None),
-            max_models=read_setting(env, ENV_MAX_MODELS, lambda raw: parse_int(raw, 1, 10_000), 200),
-            max_agents=read_setting(env, ENV_MAX_AGENTS, lambda raw: parse_int(raw, 1, 10_000), 100),
-            grid_provider=read_setting(env, ENV_GRID_PROVIDER, _parse_grid_provider, None),
-            grid_api_url=read_setting(env, ENV_GRID_API_URL, _parse_url, None),
-            electricitymaps_token=env.get(ENV_ELECTRICITYMAPS_TOKEN) or None,
-            watttime_username=env.get(ENV_WATTTIME_USERNAME) or None,
-            watttime_password=env.get(ENV_WATTTIME_PASSWORD) or None,
-            grid_refresh_seconds=read_setting(
-                env, ENV_GRID_REFRESH_SECONDS, lambda raw: parse_seconds(raw, 10, 86_400), 300.0
-            ),
-            grid_timeout_seconds=read_setting(
-                env, ENV_GRID_TIMEOUT_SECONDS, lambda raw: parse_seconds(raw, 0.1, 60), 5.0
-            ),
-            embodied=read_setting(env, ENV_EMBODIED, parse_bool, False),
-            region_choices=choices,
-        )
-
-
 def _bundled_regions() -> frozenset[str]:
-    from otel_carbon.processor.model.sites import load_site_tables
-
     tables = load_site_tables()
     return frozenset(tables.grid_by_zone) | frozenset(tables.cloud_region_zone)
 
@@ -171,7 +109,7 @@ def parse_int(raw: str, low: int, high: int) -> int:
     return value
 
 
-def _parse_region(raw: str, choices: frozenset[str]) -> str:
+def _parse_region(raw: str, *, choices: frozenset[str]) -> str:
     """A grid zone (``FR``, ``WORLD``) or a cloud region (``aws:us-east-1``)."""
     region = raw.lower() if ":" in raw else raw.upper()
     if region not in choices:
@@ -183,7 +121,7 @@ def _parse_region(raw: str, choices: frozenset[str]) -> str:
     return region
 
 
-def _parse_azure_resources(raw: str, choices: frozenset[str]) -> dict[str, str]:
+def _parse_azure_resources(raw: str, *, choices: frozenset[str]) -> dict[str, str]:
     resources: dict[str, str] = {}
     for item in raw.split(","):
         name, separator, region = item.strip().partition("=")
@@ -216,8 +154,82 @@ def parse_seconds(raw: str, low: float, high: float) -> float:
     return value
 
 
+def _parse_span_attributes(raw: str) -> str:
+    level = raw.lower()
+    if level not in (SPAN_ATTRIBUTES_MINIMAL, SPAN_ATTRIBUTES_FULL):
+        raise InvalidValue(f"expected {SPAN_ATTRIBUTES_MINIMAL} or {SPAN_ATTRIBUTES_FULL}")
+    return level
+
+
 def _parse_existing_file(raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_file():
         raise InvalidValue("no such file")
     return path
+
+
+def setting(
+    env: str, parse: Callable[..., Any], default: Any = None, *, regions: bool = False, secret: bool = False
+) -> Any:
+    """A CarbonConfig field read from ``env`` by ``parse`` (given the region choices too when ``regions``).
+
+    Each setting's variable, parser and default are declared here once; ``from_env`` reads them all.
+    """
+    metadata = {"env": env, "parse": parse, "regions": regions}
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=metadata, repr=not secret)
+    return field(default=default, metadata=metadata, repr=not secret)
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+@dataclass(frozen=True)
+class CarbonConfig:
+    enabled: bool = setting(ENV_ENABLED, parse_bool, True)
+    region: str | None = setting(ENV_REGION, _parse_region, regions=True)
+    """Where all calls run: a grid zone (ISO 3166-1 alpha-2 code, WORLD) or a cloud region such as
+    ``aws:us-east-1``; None means: resolve per call."""
+    self_hosted_region: str | None = setting(ENV_SELF_HOSTED_REGION, _parse_region, regions=True)
+    """Where calls to a loopback or private address run, when the resource has no cloud.region."""
+    azure_resources: Mapping[str, str] = setting(ENV_AZURE_RESOURCES, _parse_azure_resources, {}, regions=True)
+    """Azure OpenAI resource name -> Azure region (``myres`` -> ``eastus2``)."""
+    grid_intensity: float | None = setting(ENV_GRID_INTENSITY, _parse_grid_intensity)
+    """gCO2e/kWh that overrides the region's table value."""
+    pue: float | None = setting(ENV_PUE, _parse_pue)
+    """Overrides every provider's PUE."""
+    config_file: Path | None = setting(ENV_CONFIG_FILE, _parse_existing_file)
+    """User TOML adding or overriding models, classes, regions and providers."""
+    max_models: int = setting(ENV_MAX_MODELS, lambda raw: parse_int(raw, 1, 10_000), 200)
+    max_agents: int = setting(ENV_MAX_AGENTS, lambda raw: parse_int(raw, 1, 10_000), 100)
+    grid_provider: str | None = setting(ENV_GRID_PROVIDER, _parse_grid_provider)
+    """Live grid intensity: electricitymaps, watttime or uk-carbon-intensity; None uses the bundled table."""
+    grid_api_url: str | None = setting(ENV_GRID_API_URL, _parse_url)
+    electricitymaps_token: str | None = setting(ENV_ELECTRICITYMAPS_TOKEN, _text, secret=True)
+    watttime_username: str | None = setting(ENV_WATTTIME_USERNAME, _text, secret=True)
+    watttime_password: str | None = setting(ENV_WATTTIME_PASSWORD, _text, secret=True)
+    grid_refresh_seconds: float = setting(ENV_GRID_REFRESH_SECONDS, lambda raw: parse_seconds(raw, 10, 86_400), 300.0)
+    grid_timeout_seconds: float = setting(ENV_GRID_TIMEOUT_SECONDS, lambda raw: parse_seconds(raw, 0.1, 60), 5.0)
+    embodied: bool = setting(ENV_EMBODIED, parse_bool, False)
+    """Also report embodied hardware emissions per call (SCI's M term), separately."""
+    span_attributes: str = setting(ENV_SPAN_ATTRIBUTES, _parse_span_attributes, SPAN_ATTRIBUTES_MINIMAL)
+    """``minimal``: the estimate and what recomputing it needs; ``full`` adds ranges of emissions and provenance."""
+    region_choices: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, region_choices: frozenset[str] | None = None
+    ) -> CarbonConfig:
+        env = os.environ if environ is None else environ
+        choices = region_choices if region_choices is not None else _bundled_regions()
+        values: dict[str, Any] = {}
+        for declared in fields(cls):
+            if "env" not in declared.metadata:
+                continue
+            parse = declared.metadata["parse"]
+            if declared.metadata["regions"]:
+                parse = partial(parse, choices=choices)
+            default = declared.default_factory() if declared.default is MISSING else declared.default  # type: ignore[misc]
+            values[declared.name] = read_setting(env, declared.metadata["env"], parse, default)
+        return cls(**values, region_choices=choices)

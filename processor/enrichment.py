@@ -6,46 +6,32 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor.config import ENV_CONFIG_FILE, ENV_GRID_INTENSITY, ENV_PUE, CarbonConfig
+from otel_carbon.processor.config import (
+    ENV_CONFIG_FILE,
+    ENV_GRID_INTENSITY,
+    ENV_PUE,
+    SPAN_ATTRIBUTES_FULL,
+    CarbonConfig,
+)
+from otel_carbon.processor.config_file import UserConfig, UserConfigError, load_user_config
+from otel_carbon.processor.fast_path import SUPPORTED as FAST_PATH_SUPPORTED
+from otel_carbon.processor.fast_path import WH_TO_JOULES, AttributeValue, Enrichment, FastEntry, FastKey, fast_key
 from otel_carbon.processor.grid import LiveGrid, build_live_grid
+from otel_carbon.processor.labels import MAX_PROVIDERS, BoundedLabels, BoundedSeries, MetricSeries
 from otel_carbon.processor.model import Coefficients, Range, Site, Usage, UsageError, estimate, parse_usage
 from otel_carbon.processor.model.coefficients import EnergyClass, load_coefficients
 from otel_carbon.processor.model.embodied import load_embodied_factor
 from otel_carbon.processor.model.location import Location, resolve_location
 from otel_carbon.processor.model.sites import SiteTables, load_site_tables
 from otel_carbon.processor.model.usage import USAGE_KEYS
-from otel_carbon.processor.model.user_config import UserConfig, UserConfigError, load_user_config
 
 _logger = logging.getLogger("otel_carbon")
-AttributeValue = str | bool | int | float
 _NO_ATTRIBUTES: Mapping[str, object] = {}
 _CACHE_SIZE = 1024
-WH_TO_JOULES = 3600.0
-_MetricSeries = tuple[Mapping[str, str], tuple[tuple[str, str], ...]]
 _ProfileKey = tuple[str, str | None, str | None, Location]
 _LocationKey = tuple[str | None, object, object, object]
-
-
-class Enrichment(NamedTuple):
-    """What to add to one span, and what to record for it."""
-
-    attributes: Mapping[str, AttributeValue]
-    metric_attributes: Mapping[str, str] | None
-    """None when there is no estimate to record (the attributes then say why)."""
-    energy_joules: float = 0.0
-    emissions_grams: float = 0.0
-    water_litres: float = 0.0
-    low_carbon_joules: float | None = None
-    """The low-carbon part of the energy, when the grid's low-carbon share is known."""
-    embodied_grams: float | None = None
-    input_tokens: int = 0
-    output_tokens: int = 0
-    conversation_id: str | None = None
-    series_key: tuple[tuple[str, str], ...] = ()
-    """``metric_attributes`` as a hashable value, for per-series totals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +42,25 @@ class _Profile:
     site: Site
     low_carbon_share: float | None
     static_attributes: Mapping[str, AttributeValue]
-    metric_series: _MetricSeries
+    metric_attributes: Mapping[str, str]
+    """The series' dimensions, without the agent and the usage source."""
 
 
-class _BoundedLabels:
-    """Admits the first ``limit`` distinct values of a metric dimension; later ones become ``_other``."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._admitted: set[str] = set()
-
-    def label(self, value: str) -> str:
-        if value in self._admitted:
-            return value
-        if len(self._admitted) >= self._limit:
-            return sc.OTHER_VALUE
-        self._admitted.add(value)
-        return value
+FULL_ONLY_ATTRIBUTES = frozenset(
+    {
+        sc.EMISSIONS_GCO2E_LOW,
+        sc.EMISSIONS_GCO2E_HIGH,
+        sc.EMISSIONS_BASIS,
+        sc.GRID_INTENSITY_BASIS,
+        sc.PUE_SOURCE,
+        sc.CLOUD_REGION_USED,
+        sc.LOW_CARBON_SHARE,
+    }
+)
+"""Carbon span attributes written only with ``OTEL_CARBON_SPAN_ATTRIBUTES=full``: each exported attribute
+costs about 20 k instructions in the OTLP encoder, and these are either provenance that is constant for a
+deployment or follow from the others (emissions range = energy range x grid intensity). Where the region
+and the grid intensity came from stays: those vary by call and explain a surprising figure."""
 
 
 class CarbonEnricher:
@@ -97,11 +85,17 @@ class CarbonEnricher:
         self._embodied_g_per_kwh = load_embodied_factor().central if config.embodied else None
         # Zones without a water figure of their own use the world's, rather than counting no water.
         self._default_offsite_water = self._sites.grid_by_zone[self._sites.default_zone].offsite_water_l_per_kwh or 0.0
-        self._models = _BoundedLabels(config.max_models)
-        self._agents = _BoundedLabels(config.max_agents)
+        self._full = config.span_attributes == SPAN_ATTRIBUTES_FULL
+        self._models = BoundedLabels(config.max_models)
+        self._agents = BoundedLabels(config.max_agents)
+        self._providers = BoundedLabels(MAX_PROVIDERS)
+        self._series = BoundedSeries()
         self._locations: dict[_LocationKey, Location] = {}
         self._profiles: dict[_ProfileKey, _Profile] = {}
-        self._agent_metric_series: dict[tuple[_ProfileKey, str], _MetricSeries] = {}
+        self._metric_series_cache: dict[tuple[_ProfileKey, str | None, str], MetricSeries] = {}
+        self._fast_entries: dict[FastKey, FastEntry] = {}
+        self.fast_path = FAST_PATH_SUPPORTED
+        """False sends every span down the reference path (the fast path's equivalence tests compare both)."""
 
     @property
     def coefficients(self) -> Coefficients:
@@ -116,11 +110,16 @@ class CarbonEnricher:
             self._live.close()
 
     def enrich(
-        self, attributes: Mapping[str, object], resource_attributes: Mapping[str, object] = _NO_ATTRIBUTES
+        self,
+        attributes: Mapping[str, object],
+        resource_attributes: Mapping[str, object] = _NO_ATTRIBUTES,
+        resource_key: object = None,
     ) -> Enrichment | None:
         """The carbon attributes for a span's attributes, or None when the span reports no GenAI usage.
 
         ``resource_attributes`` (``cloud.provider``, ``cloud.region``) locate self-hosted inference.
+        ``resource_key``, when given, identifies ``resource_attributes`` (same key, same attributes) and
+        enables a per-key cache of everything but the usage.
         """
         if attributes.keys().isdisjoint(USAGE_KEYS):
             return None
@@ -129,7 +128,42 @@ class CarbonEnricher:
             return None
         if isinstance(usage, UsageError):
             return Enrichment({sc.ESTIMATE_ERROR: usage.message}, None)
-        location = self._location(usage.provider, attributes, resource_attributes)
+        if resource_key is not None and self._live is None and self.fast_path:
+            key = fast_key(usage, attributes, resource_key)
+            if key is not None:
+                entry = self._fast_entries.get(key)
+                if entry is not None:
+                    return entry.enrich(usage, _text(attributes.get(sc.GEN_AI_CONVERSATION_ID)))
+                enrichment = self._enrich(usage, attributes, resource_attributes)
+                self._cache_fast_entry(key, usage, attributes, resource_attributes)
+                return enrichment
+        return self._enrich(usage, attributes, resource_attributes)
+
+    def _cache_fast_entry(
+        self, key: FastKey, usage: Usage, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]
+    ) -> None:
+        location = self._location(attributes, resource_attributes)
+        profile_key = (usage.component, usage.provider, usage.model, location)
+        profile = self._profiles.get(profile_key) or self._cache_profile(profile_key, usage, location)
+        series = self._metric_series(profile_key, profile, attributes)
+        if len(self._fast_entries) >= _CACHE_SIZE:
+            self._fast_entries.clear()
+        self._fast_entries[key] = FastEntry(
+            profile.static_attributes,
+            profile.energy_class,
+            profile.site,
+            self._coefficients.cached_input_factor,
+            profile.low_carbon_share,
+            self._embodied_g_per_kwh,
+            series,
+            full=self._full,
+        )
+
+    def _enrich(
+        self, usage: Usage, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]
+    ) -> Enrichment:
+        """The reference path: every step spelled out, no per-key cache beyond location and profile."""
+        location = self._location(attributes, resource_attributes)
         key = (usage.component, usage.provider, usage.model, location)
         profile = self._profiles.get(key)
         if profile is None:
@@ -141,20 +175,28 @@ class CarbonEnricher:
             site = Site(site.pue, reading.grams_per_kwh, site.onsite_wue_l_per_kwh, site.offsite_water_l_per_kwh)
             span_attributes[sc.GRID_INTENSITY] = reading.grams_per_kwh
             span_attributes[sc.GRID_INTENSITY_SOURCE] = reading.source
-            span_attributes[sc.GRID_INTENSITY_BASIS] = self._live_basis
-        result = estimate(usage, profile.energy_class, site, self._coefficients.cached_input_factor)
+            if self._full:
+                span_attributes[sc.GRID_INTENSITY_BASIS] = self._live_basis
+        result = estimate(
+            usage,
+            profile.energy_class,
+            site,
+            self._coefficients.cached_input_factor,
+            self._coefficients.estimated_usage_range_factor,
+        )
         span_attributes[sc.ENERGY_WH] = result.energy_wh
         span_attributes[sc.ENERGY_WH_LOW] = result.energy_wh_low
         span_attributes[sc.ENERGY_WH_HIGH] = result.energy_wh_high
         span_attributes[sc.EMISSIONS_GCO2E] = result.emissions_g
-        span_attributes[sc.EMISSIONS_GCO2E_LOW] = result.emissions_g_low
-        span_attributes[sc.EMISSIONS_GCO2E_HIGH] = result.emissions_g_high
+        if self._full:
+            span_attributes[sc.EMISSIONS_GCO2E_LOW] = result.emissions_g_low
+            span_attributes[sc.EMISSIONS_GCO2E_HIGH] = result.emissions_g_high
         span_attributes[sc.WATER_L] = result.water_l
         embodied = None
         if self._embodied_g_per_kwh is not None:
             embodied = span_attributes[sc.EMBODIED_GCO2E] = result.it_energy_wh / 1000.0 * self._embodied_g_per_kwh
         energy_joules = result.energy_wh * WH_TO_JOULES
-        metric_attributes, series_key = self._metric_series(key, profile, attributes.get(sc.GEN_AI_AGENT_NAME))
+        metric_attributes, series_key = self._metric_series(key, profile, attributes)
         return Enrichment(
             span_attributes,
             metric_attributes,
@@ -169,14 +211,12 @@ class CarbonEnricher:
             series_key,
         )
 
-    def _location(
-        self, provider: str | None, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]
-    ) -> Location:
-        key = (
-            provider,
-            attributes.get(sc.SERVER_ADDRESS),
-            resource_attributes.get(sc.CLOUD_PROVIDER),
-            resource_attributes.get(sc.CLOUD_REGION),
+    def _location(self, attributes: Mapping[str, object], resource_attributes: Mapping[str, object]) -> Location:
+        key = (  # resolve_location reads only strings of these: anything else (even unhashable) is None
+            _str_or_none(attributes.get(sc.GEN_AI_PROVIDER_NAME) or attributes.get(sc.GEN_AI_SYSTEM)),
+            _str_or_none(attributes.get(sc.SERVER_ADDRESS)),
+            _str_or_none(resource_attributes.get(sc.CLOUD_PROVIDER)),
+            _str_or_none(resource_attributes.get(sc.CLOUD_REGION)),
         )
         location = self._locations.get(key)
         if location is None:
@@ -230,6 +270,8 @@ class CarbonEnricher:
             static[sc.LOW_CARBON_SHARE] = zone.low_carbon_share
         if not match.known:
             static[sc.MODEL_UNKNOWN] = True
+        if not self._full:
+            static = {key: value for key, value in static.items() if key not in FULL_ONLY_ATTRIBUTES}
         site = Site(
             pue,
             grams_per_kwh,
@@ -238,27 +280,37 @@ class CarbonEnricher:
         )
         metric_attributes = {
             sc.COMPONENT: usage.component,
-            sc.GEN_AI_PROVIDER_NAME: usage.provider or sc.OTHER_VALUE,
+            sc.GEN_AI_PROVIDER_NAME: self._providers.label(usage.provider or sc.OTHER_VALUE),
             sc.MODEL: self._models.label(match.normalised_name or sc.OTHER_VALUE),
             sc.REGION: location.zone,
         }
-        return _Profile(match.energy_class, site, zone.low_carbon_share, static, _series(metric_attributes))
+        return _Profile(match.energy_class, site, zone.low_carbon_share, static, metric_attributes)
 
-    def _metric_series(self, key: _ProfileKey, profile: _Profile, agent: object) -> _MetricSeries:
-        if not isinstance(agent, str) or not agent:
-            return profile.metric_series
-        agent_key = (key, agent)
-        cached = self._agent_metric_series.get(agent_key)
+    def _metric_series(self, key: _ProfileKey, profile: _Profile, attributes: Mapping[str, object]) -> MetricSeries:
+        agent = attributes.get(sc.GEN_AI_AGENT_NAME)
+        agent = agent if isinstance(agent, str) and agent else None
+        source = usage_source(attributes)
+        series_key = (key, agent, source)
+        cached = self._metric_series_cache.get(series_key)
         if cached is None:
-            if len(self._agent_metric_series) >= _CACHE_SIZE:
-                self._agent_metric_series.clear()
-            cached = _series({**profile.metric_series[0], sc.GEN_AI_AGENT_NAME: self._agents.label(agent)})
-            self._agent_metric_series[agent_key] = cached
+            if len(self._metric_series_cache) >= _CACHE_SIZE:
+                self._metric_series_cache.clear()
+            metric_attributes = {**profile.metric_attributes, sc.USAGE_SOURCE: source}
+            if agent is not None:
+                metric_attributes[sc.GEN_AI_AGENT_NAME] = self._agents.label(agent)
+            cached = self._metric_series_cache[series_key] = self._series.series(metric_attributes)
         return cached
 
 
-def _series(attributes: Mapping[str, str]) -> _MetricSeries:
-    return attributes, tuple(attributes.items())
+def usage_source(attributes: Mapping[str, object]) -> str:
+    """``estimated`` when the instrumentation says so; usage is otherwise reported by the provider."""
+    if attributes.get(sc.USAGE_SOURCE) == sc.USAGE_SOURCE_ESTIMATED:
+        return sc.USAGE_SOURCE_ESTIMATED
+    return sc.USAGE_SOURCE_REPORTED
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _text(value: object) -> str | None:

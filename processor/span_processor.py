@@ -10,6 +10,7 @@ fails, metrics still flow and one warning says why.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -17,11 +18,15 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from otel_carbon import semconv as sc
+from otel_carbon.processor.attribution import Attribution
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
 from otel_carbon.processor.metrics import CarbonMetrics
 
 _logger = logging.getLogger("otel_carbon")
 SDK_HAS_ON_ENDING = hasattr(SpanProcessor, "_on_ending")
+_resource_generations = itertools.count(1)
+"""Process-wide, so processors sharing an enricher never give two resources the same cache key."""
 
 
 def _attribute_map(span: ReadableSpan) -> Mapping[str, Any]:
@@ -30,24 +35,54 @@ def _attribute_map(span: ReadableSpan) -> Mapping[str, Any]:
     return getattr(bounded, "_dict", None) or span.attributes or {}
 
 
-def _write_into_ended_span(bounded: Any, attributes: Mapping[str, Any]) -> None:
+PRIORITY = (
+    sc.ESTIMATE_ERROR,
+    sc.EMISSIONS_GCO2E,
+    sc.ENERGY_WH,
+    sc.WATER_L,
+    sc.MODEL,
+    sc.REGION,
+    sc.ENERGY_CLASS,
+    sc.METHODOLOGY_VERSION,
+    sc.PUE,
+    sc.GRID_INTENSITY,
+)
+"""What goes first when the span's attribute count limit leaves room for only some carbon attributes."""
+
+
+def fitting(
+    existing: Mapping[str, Any], attributes: Mapping[str, Any], limit: int | None
+) -> tuple[dict[str, Any], int]:
+    """The carbon attributes that fit under ``limit`` without evicting any of the span's own, and how many do not.
+
+    When all fit they keep the enricher's order; otherwise the most important (``PRIORITY``) go first.
+    """
+    room = None if limit is None else limit - len(existing)
+    if room is None or room >= len(attributes):
+        return attributes, 0
+    replacing = {key: value for key, value in attributes.items() if key in existing}  # take no room
+    new_keys = [key for key in PRIORITY if key in attributes and key not in existing]
+    new_keys += [key for key in attributes if key not in existing and key not in PRIORITY]
+    kept = new_keys[: max(room, 0)]
+    chosen = {key: attributes[key] for key in attributes if key in replacing or key in kept}
+    return chosen, len(new_keys) - len(kept)
+
+
+def _write_into_ended_span(bounded: Any, attributes: Mapping[str, Any]) -> int:
     """Write into the span's ``BoundedAttributes``, which the SDK froze (>= 1.43) when the span ended.
 
-    Values are plain str/float/bool made by the enricher, so the per-item validation of
-    ``__setitem__`` is skipped when the attribute count limit leaves room for all of them.
+    Values are plain str/float/bool made by the enricher, so ``__setitem__``'s per-item validation
+    (and its eviction of the oldest attribute when full) is bypassed. Returns how many did not fit.
     """
     raw: dict[str, Any] = bounded._dict
+    max_length = bounded.max_value_len
     with bounded._lock:
-        if bounded.maxlen is None or len(raw) + len(attributes) <= bounded.maxlen:
-            raw.update(attributes)
-            return
-    was_immutable = getattr(bounded, "_immutable", False)
-    bounded._immutable = False
-    try:
-        for key, value in attributes.items():
-            bounded[key] = value  # honours the limit: counts as dropped attributes
-    finally:
-        bounded._immutable = was_immutable
+        chosen, dropped = fitting(raw, attributes, bounded.maxlen)
+        if max_length is not None:
+            chosen = {k: v[:max_length] if type(v) is str else v for k, v in chosen.items()}
+        raw.update(chosen)
+        bounded.dropped += dropped
+    return dropped
 
 
 class CarbonSpanProcessor(SpanProcessor):
@@ -56,7 +91,10 @@ class CarbonSpanProcessor(SpanProcessor):
         self._metrics = metrics
         self._attributes_enabled = SDK_HAS_ON_ENDING
         self._warned: set[str] = set()
-        self._resource: tuple[object, Mapping[str, Any]] = (None, {})
+        self._resource: tuple[object, Mapping[str, Any], int] = (None, {}, 0)
+        """The last span's resource (held, so its identity cannot be reused), its attributes, and a
+        generation number that keys the enricher's cache: ``Resource.__hash__`` is a ``json.dumps``."""
+        self._attribution = Attribution()
         if not SDK_HAS_ON_ENDING:
             self._warn_once(
                 "sdk",
@@ -65,7 +103,10 @@ class CarbonSpanProcessor(SpanProcessor):
             )
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        pass
+        try:
+            self._attribution.on_start(span, parent_context)
+        except Exception:  # telemetry must never fail the user's call
+            self._warn_once("attribution", "otel-carbon: could not attribute a span to its agent", exc_info=True)
 
     def _on_ending(self, span: Span) -> None:
         enrichment = self._enrich(span)
@@ -90,16 +131,15 @@ class CarbonSpanProcessor(SpanProcessor):
 
     def _enrich(self, span: ReadableSpan) -> Enrichment | None:
         try:
-            return self._enricher.enrich(_attribute_map(span), self._resource_map(span))
+            resource = span.resource  # one per provider: convert its attributes once
+            cached = self._resource
+            if cached[0] is not resource:
+                attributes = dict(resource.attributes) if resource is not None else {}
+                cached = self._resource = (resource, attributes, next(_resource_generations))
+            return self._enricher.enrich(_attribute_map(span), cached[1], cached[2])
         except Exception:  # telemetry must never fail the user's call
             self._warn_once("enrich", "otel-carbon: could not estimate a span; skipping it", exc_info=True)
             return None
-
-    def _resource_map(self, span: ReadableSpan) -> Mapping[str, Any]:
-        resource = span.resource  # one per provider: convert its attributes once
-        if self._resource[0] is not resource:
-            self._resource = (resource, dict(resource.attributes) if resource is not None else {})
-        return self._resource[1]
 
     def _record(self, enrichment: Enrichment) -> None:
         if enrichment.metric_attributes is None:
@@ -111,10 +151,20 @@ class CarbonSpanProcessor(SpanProcessor):
 
     def _write_attributes(self, span: Span, attributes: Mapping[str, Any]) -> None:
         try:
+            bounded = span._attributes  # noqa: SLF001 - see module docstring
             if span.is_recording():
-                span.set_attributes(attributes)
-                return
-            _write_into_ended_span(span._attributes, attributes)  # noqa: SLF001 - see module docstring
+                chosen, dropped = fitting(_attribute_map(span), attributes, bounded.maxlen)
+                span.set_attributes(chosen)
+                bounded.dropped += dropped
+            else:
+                dropped = _write_into_ended_span(bounded, attributes)
+            if dropped:
+                self._warn_once(
+                    "limit",
+                    f"otel-carbon: {dropped} carbon attribute(s) did not fit under the span attribute count limit "
+                    f"({bounded.maxlen}, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT) and were counted as dropped; the span's "
+                    "own attributes are kept",
+                )
         except Exception:
             self._attributes_enabled = False
             self._warn_once(

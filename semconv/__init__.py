@@ -92,6 +92,8 @@ USAGE_MISSING_STREAM_INCOMPLETE: Final = "stream_incomplete"
 USAGE_MISSING_RESPONSE_NOT_READ: Final = "response_not_read"
 USAGE_MISSING_AUDIO_UNREADABLE: Final = "audio_duration_unreadable"
 USAGE_MISSING_NO_USAGE_IN_RESPONSE: Final = "no_usage_in_response"
+USAGE_MISSING_COUNTED_IN_NESTED_CALL: Final = "counted_in_nested_call"
+"""A wrapper's span (e.g. LiteLLM over openai): its usage is on the nested instrumented call's span."""
 
 # --- otel-carbon estimate attributes (written by the processor) ---------------------------
 COMPONENT: Final = "otel_carbon.component"
@@ -134,7 +136,7 @@ METRIC_ENERGY_UNIT: Final = "J"
 METRIC_EMISSIONS: Final = "otel_carbon.emissions"
 METRIC_EMISSIONS_UNIT: Final = "g"
 # Metric dimensions (all bounded; never a conversation id or any other per-call value).
-METRIC_DIMENSIONS: Final = (COMPONENT, GEN_AI_PROVIDER_NAME, MODEL, REGION, GEN_AI_AGENT_NAME)
+METRIC_DIMENSIONS: Final = (COMPONENT, GEN_AI_PROVIDER_NAME, MODEL, REGION, USAGE_SOURCE, GEN_AI_AGENT_NAME)
 OTHER_VALUE: Final = "_other"
 """Metric label value that stands in for values beyond a dimension's cardinality bound."""
 
@@ -177,3 +179,9 @@ BASIS_CONFIGURED: Final = "configured"
 BASIS_LOCATION_BASED: Final = "location-based"
 PUE_SOURCE: Final = "otel_carbon.pue.source"
 """string: where the PUE comes from: a data-file source id or ``config:OTEL_CARBON_PUE``."""
+
+# --- otel-carbon serve (collector tier) --------------------------------------------------------
+METRIC_SERVE_DROPPED_ATTRIBUTES: Final = "otel_carbon.serve.dropped_attributes"
+"""counter: span and resource attributes the service dropped because their key is not UTF-8 (the rest
+of the span, and of the batch, is forwarded; each drop is counted in its owner's dropped_attributes_count)."""
+METRIC_SERVE_DROPPED_ATTRIBUTES_UNIT: Final = "{attribute}"

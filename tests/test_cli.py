@@ -14,7 +14,9 @@ import pytest
 
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonEnricher
-from otel_carbon.processor.cli import format_number, main, params_text
+from otel_carbon.processor.cli import main
+from otel_carbon.processor.commands.catalogue import params_text
+from otel_carbon.processor.commands.output import format_number
 from otel_carbon.processor.model import load_coefficients
 from otel_carbon.processor.model.sites import load_site_tables
 
@@ -41,7 +43,9 @@ def run(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Complete
 
 def expected(attributes: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Mapping[str, Any]:
     """What the span processor's enricher says for a span carrying ``attributes``."""
-    enrichment = CarbonEnricher(CarbonConfig.from_env(dict(env or {}))).enrich(attributes)
+    enrichment = CarbonEnricher(CarbonConfig.from_env({"OTEL_CARBON_SPAN_ATTRIBUTES": "full", **(env or {})})).enrich(
+        attributes
+    )
     assert enrichment is not None
     return enrichment.attributes
 

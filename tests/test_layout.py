@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from importlib.metadata import distribution
+import sysconfig
+from importlib.metadata import distributions
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,9 @@ def test_otel_carbon_is_a_namespace_package() -> None:
 
 
 def test_nothing_that_exists_only_for_tests_ships_in_the_distribution() -> None:
-    shipped = [str(path) for path in distribution("otel-carbon").files or ()]
+    # The installed distribution, not an egg-info a build left in the checkout (found first when cwd is on sys.path).
+    (installed,) = distributions(name="otel-carbon", path=[sysconfig.get_paths()["purelib"]])
+    shipped = [str(path) for path in installed.files or ()]
     assert not [
         path for path in shipped if path.startswith(("tests/", "examples/", "benchmarks/")) or "standin" in path
     ]

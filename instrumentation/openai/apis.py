@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
 from otel_carbon import semconv
-from otel_carbon.instrumentation._spans import Attributes
-from otel_carbon.instrumentation._streams import StreamAccumulator
+from otel_carbon.instrumentation._call import Attributes
+from otel_carbon.instrumentation._stainless import client
+from otel_carbon.instrumentation._stainless.endpoint import Api
+from otel_carbon.instrumentation._streams import Accumulator
 from otel_carbon.instrumentation.audio import audio_duration_seconds
 from otel_carbon.instrumentation.openai import extractors
 from otel_carbon.instrumentation.openai.streams import (
@@ -23,24 +24,12 @@ from otel_carbon.instrumentation.openai.streams import (
 Kwargs = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class OpenAIApi:
-    operation_name: str
-    request_attributes: Callable[[Kwargs], Attributes]
-    """Attributes known before the call, set when the span starts."""
-    result_attributes: Callable[[Any, Kwargs], Attributes]
-    """Attributes read from the SDK's parsed (non-stream) result."""
-    stream_accumulator: Callable[[Kwargs], StreamAccumulator]
-    unread_attributes: Callable[[Kwargs], Attributes]
-    """Attributes for a call whose body the caller consumed without us seeing it parsed."""
-
-
 def _stream_flag(kwargs: Kwargs) -> dict[str, AttributeValue]:
-    return {semconv.GEN_AI_REQUEST_STREAM: True} if extractors.is_stream_request(kwargs) else {}
+    return {semconv.GEN_AI_REQUEST_STREAM: True} if client.is_stream_request(kwargs) else {}
 
 
 def _usage_requested(kwargs: Kwargs) -> bool:
-    stream_options = extractors.given(kwargs, "stream_options")
+    stream_options = client.given(kwargs, "stream_options")
     return isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True
 
 
@@ -54,13 +43,13 @@ def _nothing(kwargs: Kwargs) -> Attributes:
 
 def _speech_request_attributes(kwargs: Kwargs) -> Attributes:
     attributes = extractors.speech_request_attributes(kwargs)
-    if extractors.raw_response_mode(kwargs) == "stream" or extractors.is_stream_request(kwargs):
+    if client.raw_response_mode(kwargs) == "stream" or client.is_stream_request(kwargs):
         attributes[semconv.GEN_AI_REQUEST_STREAM] = True
     return attributes
 
 
 def _audio_seconds_from_file(kwargs: Kwargs) -> Attributes:
-    seconds = audio_duration_seconds(extractors.given(kwargs, "file"))
+    seconds = audio_duration_seconds(client.given(kwargs, "file"))
     return extractors.audio_seconds_attributes(seconds, semconv.AUDIO_SECONDS_SOURCE_FILE)
 
 
@@ -75,27 +64,36 @@ def _speech_to_text_attributes(result: Any, kwargs: Kwargs) -> Attributes:
     return attributes
 
 
-def _no_stream(kwargs: Kwargs) -> StreamAccumulator:
+def _billed_before_parse_failure(error: BaseException, kwargs: Kwargs) -> Attributes:
+    """``parse()`` raises ``LengthFinishReasonError`` after a 200 whose completion was billed."""
+    completion = getattr(error, "completion", None)
+    if completion is None or type(error).__name__ != "LengthFinishReasonError":
+        return {}
+    return extractors.chat_completion_attributes(completion)
+
+
+def _no_stream(kwargs: Kwargs) -> Accumulator:
     return NoUsageAccumulator()
 
 
-CHAT_COMPLETIONS = OpenAIApi(
+CHAT_COMPLETIONS = Api(
     operation_name=semconv.OPERATION_CHAT,
     request_attributes=_stream_flag,
     result_attributes=lambda result, kwargs: extractors.chat_completion_attributes(result),
-    stream_accumulator=lambda kwargs: ChatStreamAccumulator(usage_requested=_usage_requested(kwargs)),
+    stream_accumulator=lambda kwargs: ChatStreamAccumulator(kwargs, usage_requested=_usage_requested(kwargs)),
     unread_attributes=_response_not_read,
+    failure_attributes=_billed_before_parse_failure,
 )
 
-RESPONSES = OpenAIApi(
+RESPONSES = Api(
     operation_name=semconv.OPERATION_CHAT,
     request_attributes=_stream_flag,
     result_attributes=lambda result, kwargs: extractors.response_attributes(result),
-    stream_accumulator=lambda kwargs: ResponsesStreamAccumulator(),
+    stream_accumulator=lambda kwargs: ResponsesStreamAccumulator(kwargs),
     unread_attributes=_response_not_read,
 )
 
-EMBEDDINGS = OpenAIApi(
+EMBEDDINGS = Api(
     operation_name=semconv.OPERATION_EMBEDDINGS,
     request_attributes=_nothing,
     result_attributes=lambda result, kwargs: extractors.embedding_attributes(result),
@@ -103,7 +101,7 @@ EMBEDDINGS = OpenAIApi(
     unread_attributes=_response_not_read,
 )
 
-SPEECH = OpenAIApi(
+SPEECH = Api(
     operation_name=semconv.OPERATION_TEXT_TO_SPEECH,
     request_attributes=_speech_request_attributes,
     result_attributes=lambda result, kwargs: {},
@@ -111,7 +109,7 @@ SPEECH = OpenAIApi(
     unread_attributes=_nothing,
 )
 
-_SPEECH_TO_TEXT = OpenAIApi(
+_SPEECH_TO_TEXT = Api(
     operation_name=semconv.OPERATION_SPEECH_TO_TEXT,
     request_attributes=_stream_flag,
     result_attributes=_speech_to_text_attributes,

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 from urllib.parse import urlencode
 
-from otel_carbon.processor.config import MAX_GRID_INTENSITY
 from otel_carbon.processor.grid.http import FetchError, get_json
+from otel_carbon.processor.model.tables import MAX_GRID_INTENSITY
 
 ELECTRICITYMAPS_URL = "https://api.electricitymaps.com"
 WATTTIME_URL = "https://api.watttime.org"

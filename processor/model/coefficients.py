@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from otel_carbon.processor.model import tables
 from otel_carbon.processor.model.names import normalise_model_name
+from otel_carbon.processor.model.tables import MAX_COEFFICIENT, KeyPath, Range, Source
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-if TYPE_CHECKING:
-    from otel_carbon.processor.model.sites import Source
-    from otel_carbon.processor.model.user_config import UserConfig
-
-DATA_PACKAGE = "otel_carbon.processor"
 MODEL_CLASS_PREFIX = "model:"
 """Classes made from a catalogue entry's own coefficients are named ``model:<normalised name>``."""
 BUNDLED = "bundled"
@@ -31,13 +21,6 @@ COEFFICIENT_KEYS = {
     "characters": "per_1k_characters",
     "audio_minutes": "per_audio_minute",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Range:
-    central: float
-    low: float
-    high: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +64,8 @@ class ModelMatch:
 class Coefficients:
     methodology_version: str
     cached_input_factor: Range
+    estimated_usage_range_factor: float
+    """Low divided, high multiplied by this when the usage itself was estimated (METHODOLOGY.md §4)."""
     classes: Mapping[str, EnergyClass]
     fallback_class_by_component: Mapping[str, str]
     models: Mapping[str, str]
@@ -110,24 +95,23 @@ class Coefficients:
         return tuple(sorted(unique.values(), key=lambda entry: (entry.provider or "", entry.name)))
 
 
-def _range(value: Mapping[str, Any] | float) -> Range:
-    if isinstance(value, (int, float)):  # a bare number: no range
-        return Range(float(value), float(value), float(value))
-    return Range(float(value["central"]), float(value["low"]), float(value["high"]))
+class CatalogueOverlay(Protocol):
+    """What a user config file adds to the catalogue (config_file.UserConfig is one)."""
+
+    @property
+    def models(self) -> Mapping[str, CatalogueEntry]: ...
+
+    @property
+    def classes(self) -> Mapping[str, EnergyClass]: ...
 
 
-def _optional_range(table: Mapping[str, Any], key: str) -> Range | None:
-    return _range(table[key]) if key in table else None
-
-
-def _read_toml(name: str) -> dict[str, Any]:
-    text = resources.files(DATA_PACKAGE).joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-def energy_class(name: str, table: Mapping[str, Any]) -> EnergyClass:
-    """A class from a data table: ``component`` (inferred for a model's own coefficients) and ranges."""
-    ranges = {attribute: _optional_range(table, key) for key, attribute in COEFFICIENT_KEYS.items()}
+def energy_class(name: str, table: Mapping[str, Any], path: KeyPath = ()) -> EnergyClass:
+    """A class from a data table: ``component`` (inferred for a model's own coefficients) and checked ranges."""
+    path = path or ("classes", name)
+    ranges = {
+        attribute: tables.optional_range(path, table, key, 0.0, MAX_COEFFICIENT, positive=True)
+        for key, attribute in COEFFICIENT_KEYS.items()
+    }
     return EnergyClass(name=name, component=infer_component(table), **ranges)
 
 
@@ -142,7 +126,7 @@ def infer_component(table: Mapping[str, Any]) -> str:
 
 
 def _classes(raw: Mapping[str, Any]) -> dict[str, EnergyClass]:
-    return {name: energy_class(name, table) for name, table in raw.items()}
+    return {name: energy_class(name, tables.table(("classes", name), table)) for name, table in raw.items()}
 
 
 def catalogue_entry(
@@ -158,11 +142,11 @@ def catalogue_entry(
     if "class" in table:
         class_name = str(table["class"])
         if class_name not in classes:
-            raise ValueError(f"models.{key}: unknown energy class {class_name!r}")
+            raise tables.TableError(("models", key, "class"), f"unknown energy class {class_name!r}")
         component = classes[class_name].component
     else:
         class_name = MODEL_CLASS_PREFIX + name
-        own = energy_class(class_name, table)
+        own = energy_class(class_name, table, ("models", key))
         component = own.component
     entry = CatalogueEntry(
         name=name,
@@ -193,7 +177,9 @@ def _catalogue(
         entry, own = catalogue_entry(key, table, classes)
         for name in (entry.name, *entry.aliases):
             if name in catalogue:
-                raise ValueError(f"models.toml: {key}: {name!r} is already {catalogue[name].name!r}'s name or alias")
+                raise tables.TableError(
+                    ("models", key), f"{name!r} is already {catalogue[name].name!r}'s name or alias"
+                )
             catalogue[name] = entry
         if own is not None:
             classes[own.name] = own
@@ -205,7 +191,7 @@ def _class_names(catalogue: Mapping[str, CatalogueEntry]) -> dict[str, str]:
 
 
 def _with_user_models(
-    catalogue: dict[str, CatalogueEntry], classes: dict[str, EnergyClass], user_config: UserConfig
+    catalogue: dict[str, CatalogueEntry], classes: dict[str, EnergyClass], user_config: CatalogueOverlay
 ) -> dict[str, str]:
     """Layers the user file's classes and models over the bundled ones; returns name/alias -> class name.
 
@@ -223,36 +209,46 @@ def _with_user_models(
 
 
 def _sources(*files: Mapping[str, Any]) -> dict[str, Source]:
-    from otel_carbon.processor.model.sites import Source  # sites imports Range from this module
-
     sources: dict[str, Source] = {}
     for raw in files:
         for source_id, table in raw.get("sources", {}).items():
             if source_id in sources:
-                raise ValueError(f"sources.{source_id} is defined twice")
+                raise tables.TableError(("sources", source_id), "defined twice")
             year = table.get("year")
             sources[source_id] = Source(source_id, str(table["title"]), str(table["url"]), year, str(table["licence"]))
     return sources
 
 
 @lru_cache(maxsize=16)
-def load_coefficients(user_config: UserConfig | None = None) -> Coefficients:
+def load_coefficients(user_config: CatalogueOverlay | None = None) -> Coefficients:
     """The bundled coefficients, with the user config file's models and classes layered on top.
 
     ``user_config`` comes from ``load_user_config``, which has validated it against the bundled data.
+    Raises TableError naming the bundled file and key if a bundled table breaks a rule.
     """
-    energy = _read_toml("energy_classes.toml")
-    catalogue_file = _read_toml("models.toml")
-    classes = _classes(energy["classes"])
-    catalogue, models = _catalogue(catalogue_file["models"], classes)
+    energy = tables.read_bundled("energy_classes.toml")
+    catalogue_file = tables.read_bundled("models.toml")
+    classes = tables.bundled_check("energy_classes.toml", lambda: _classes(energy["classes"]))
+    catalogue, models = tables.bundled_check("models.toml", lambda: _catalogue(catalogue_file["models"], classes))
     if user_config is not None:
         models = _with_user_models(catalogue, classes, user_config)
+    cached = energy["cached_input"]
     return Coefficients(
         methodology_version=str(energy["methodology"]["version"]),
-        cached_input_factor=Range(
-            float(energy["cached_input"]["factor"]),
-            float(energy["cached_input"]["low"]),
-            float(energy["cached_input"]["high"]),
+        cached_input_factor=tables.bundled_check(
+            "energy_classes.toml",
+            lambda: Range(
+                *(tables.number(("cached_input", key), cached[key], 0.0, 1.0) for key in ("factor", "low", "high"))
+            ),
+        ),
+        estimated_usage_range_factor=tables.bundled_check(
+            "energy_classes.toml",
+            lambda: tables.number(
+                ("methodology", "estimated_usage_range_factor"),
+                energy["methodology"]["estimated_usage_range_factor"],
+                1.0,
+                10.0,
+            ),
         ),
         classes=classes,
         fallback_class_by_component=dict(energy["fallback"]),

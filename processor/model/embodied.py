@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Mapping
 from functools import cache
-from importlib import resources
+from typing import Any
 
-from otel_carbon.processor.model.coefficients import Range
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from otel_carbon.processor.model import tables
+from otel_carbon.processor.model.tables import MAX_EMBODIED, Range
 
 
 @cache
 def load_embodied_factor() -> Range:
     """gCO2e of manufacturing emissions allocated to each kWh of IT energy (central, low, high)."""
-    text = resources.files("otel_carbon.processor").joinpath("data", "embodied.toml").read_text(encoding="utf-8")
-    table = tomllib.loads(text)["embodied"]
-    return Range(float(table["grams_per_kwh_it"]), float(table["low"]), float(table["high"]))
+    table = tables.read_bundled("embodied.toml")["embodied"]
+    return tables.bundled_check("embodied.toml", lambda: _factor(table))
+
+
+def _factor(table: Mapping[str, Any]) -> Range:
+    as_range = {"central": table.get("grams_per_kwh_it"), "low": table.get("low"), "high": table.get("high")}
+    return tables.range_value(("embodied",), as_range, 0.0, MAX_EMBODIED)

@@ -52,14 +52,18 @@ def _it_energy_wh(usage: Usage, energy_class: EnergyClass, cached_factor: Range)
     )
 
 
-def estimate(usage: Usage, energy_class: EnergyClass, site: Site, cached_input_factor: Range) -> Estimate:
+def estimate(
+    usage: Usage, energy_class: EnergyClass, site: Site, cached_input_factor: Range, estimated_usage_factor: float
+) -> Estimate:
     """Facility energy = IT energy x PUE; emissions = facility energy x grid intensity (location-based);
     water = IT energy x on-site WUE + facility energy x off-site water intensity of electricity.
 
-    The range carries the energy model's uncertainty (coefficients and PUE); the grid intensity is a
-    stated input, reported beside the estimate.
+    The range carries the energy model's uncertainty (coefficients and PUE), widened when the usage was
+    estimated rather than reported (low divided, high multiplied by ``estimated_usage_factor``); the grid intensity is a stated input, reported beside the estimate.
     """
     central, low, high = _it_energy_wh(usage, energy_class, cached_input_factor)
+    if usage.estimated:
+        low, high = low / estimated_usage_factor, high * estimated_usage_factor
     energy = central * site.pue.central
     energy_low = low * site.pue.low
     energy_high = high * site.pue.high

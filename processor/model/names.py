@@ -35,11 +35,13 @@ _SUFFIXES = (
     re.compile(r"-2[3-9](?:0[1-9]|1[0-2])$"),  # Mistral and Qwen YYMM: 2411, 2507
 )
 _GEMINI_VERSION = re.compile(r"^(gemini-.+)-0\d\d$")  # gemini-1.5-pro-002
+MAX_MODEL_NAME_CHARS = 256
+"""Only this many characters of a model id are read: real ids are far shorter, and every step below
+then costs a bounded time whatever a caller sends (a 40 kB id took seconds when read whole)."""
 
 
-@lru_cache(maxsize=4096)
 def normalise_model_name(model: str) -> str:
-    """``openai/GPT-4o-2024-08-06`` -> ``gpt-4o``.
+    """``openai/GPT-4o-2024-08-06`` -> ``gpt-4o``; reads at most ``MAX_MODEL_NAME_CHARS`` characters.
 
     Lower case; the path before the last ``/`` dropped (router and provider prefixes, ``models/``,
     Vertex and Fireworks resource paths, Bedrock ARNs); Bedrock vendor, region-profile, version and
@@ -47,6 +49,11 @@ def normalise_model_name(model: str) -> str:
     ``:free``) joined with ``-`` (``:latest`` dropped); dots in Claude names become ``-``; Google TTS
     voice locales dropped; then dated, ``-latest``, YYMM and Gemini ``-00N`` suffixes removed.
     """
+    return _normalise_bounded(model[:MAX_MODEL_NAME_CHARS])
+
+
+@lru_cache(maxsize=4096)
+def _normalise_bounded(model: str) -> str:
     name = model.strip().lower().rsplit("/", 1)[-1]
     bedrock = _BEDROCK_ID.match(name)
     vendor = None
@@ -67,6 +74,9 @@ def normalise_model_name(model: str) -> str:
         name = name.replace(".", "-")
     name = _GOOGLE_VOICE.sub("", name)
     return _strip_suffixes(name)
+
+
+normalise_model_name.cache_info = _normalise_bounded.cache_info  # type: ignore[attr-defined]
 
 
 def _strip_suffixes(name: str) -> str:

@@ -8,33 +8,22 @@ Data files (processor/data/):
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from otel_carbon.processor.model.coefficients import Range
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-# The data folder is package otel_carbon.processor.data; it has no __init__.py, so it is read through its parent.
-DATA_PACKAGE = "otel_carbon.processor"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A citation from a data file's ``[sources.<id>]`` table; spans carry the id."""
-
-    id: str
-    title: str
-    url: str
-    year: int
-    licence: str
+from otel_carbon.processor.model import tables
+from otel_carbon.processor.model.tables import (
+    MAX_GRID_INTENSITY,
+    MAX_OFFSITE_WATER,
+    MAX_WUE,
+    PUE_BOUNDS,
+    KeyPath,
+    Range,
+    Source,
+    TableError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +93,8 @@ def load_site_tables(overrides: Mapping[str, Any] | None = None) -> SiteTables:
     ``overrides`` has the shape of the data files merged: ``zones``, ``cloud_regions`` (region -> zone),
     ``operators``, ``providers``, ``default`` and ``sources`` tables and a ``default_zone`` key. An entry
     that exists is updated key by key (``{"zones": {"FR": {"intensity": 50.0}}}`` keeps FR's year and
-    shares); a new one must be complete. Raises ValueError for a missing key or a reference to an
-    unknown zone, cloud region or operator.
+    shares); a new one must be complete. Raises TableError (a ValueError) for a missing key or a reference to an
+    unknown zone, cloud region or operator (a TableError, a ValueError).
     """
     if not overrides:
         return _bundled()
@@ -114,19 +103,14 @@ def load_site_tables(overrides: Mapping[str, Any] | None = None) -> SiteTables:
 
 @cache
 def _bundled() -> SiteTables:
-    return _tables(_bundled_raw())
-
-
-def _read_toml(name: str) -> dict[str, Any]:
-    text = resources.files(DATA_PACKAGE).joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return tables.bundled_check("grid.toml, cloud_regions.toml or providers.toml", lambda: _tables(_bundled_raw()))
 
 
 def _bundled_raw() -> dict[str, Any]:
     """The three files as one mapping in the ``overrides`` shape."""
-    grid = _read_toml("grid.toml")
-    cloud = _read_toml("cloud_regions.toml")
-    providers = _read_toml("providers.toml")
+    grid = tables.read_bundled("grid.toml")
+    cloud = tables.read_bundled("cloud_regions.toml")
+    providers = tables.read_bundled("providers.toml")
     return {
         "default_zone": grid["default_zone"],
         "zones": grid["zones"],
@@ -143,7 +127,7 @@ def _sources(*files: Mapping[str, Any]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for raw in files:
         for source_id, table in raw.get("sources", {}).items():
-            _require(source_id not in merged, f"sources.{source_id} is defined twice")
+            _require(source_id not in merged, ("sources", source_id), "defined twice")
             merged[source_id] = table
     return merged
 
@@ -174,35 +158,31 @@ def _tables(raw: Mapping[str, Any]) -> SiteTables:
     zones = {code.upper(): _zone(code.upper(), table) for code, table in raw["zones"].items()}
     cloud = {region.lower(): str(zone).upper() for region, zone in raw["cloud_regions"].items()}
     default_zone = str(raw["default_zone"]).upper()
-    _require(default_zone in zones, f"default_zone {default_zone!r} is not in zones")
+    _require(default_zone in zones, ("default_zone",), f"{default_zone!r} is not in zones")
     for region, zone in cloud.items():
-        _require(zone in zones, f"cloud_regions: {region} maps to unknown zone {zone!r}")
+        _require(zone in zones, ("cloud_regions", region), f"maps to unknown zone {zone!r}")
     operators = raw["operators"]
     providers = {name: _provider(name, table, operators) for name, table in raw["providers"].items()}
     default_provider = _provider("default", raw["default"], operators)
     for site in (*providers.values(), default_provider):
-        _require(site.default_zone is None or site.default_zone in zones, f"{site.provider}: unknown default_zone")
+        path = _provider_path(site.provider)
+        _require(site.default_zone is None or site.default_zone in zones, path, "unknown default_zone")
         _require(
             site.default_cloud_region is None or site.default_cloud_region in cloud,
-            f"{site.provider}: unknown default_cloud_region {site.default_cloud_region!r}",
+            path,
+            f"unknown default_cloud_region {site.default_cloud_region!r}",
         )
     sources = {source_id: _source(source_id, table) for source_id, table in raw.get("sources", {}).items()}
     return SiteTables(zones, default_zone, providers, default_provider, cloud, sources)
 
 
-def _require(condition: bool, message: str) -> None:
+def _require(condition: bool, path: KeyPath, problem: str) -> None:
     if not condition:
-        raise ValueError(message)
+        raise TableError(path, problem)
 
 
-def _field(table: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in table:
-        raise ValueError(f"{where}: missing {key!r}")
-    return table[key]
-
-
-def _optional_float(table: Mapping[str, Any], key: str) -> float | None:
-    return float(table[key]) if key in table else None
+def _provider_path(name: str) -> KeyPath:
+    return ("default",) if name == "default" else ("providers", name)
 
 
 def _optional_int(table: Mapping[str, Any], key: str) -> int | None:
@@ -210,55 +190,53 @@ def _optional_int(table: Mapping[str, Any], key: str) -> int | None:
 
 
 def _zone(code: str, table: Mapping[str, Any]) -> GridZone:
-    where = f"zones.{code}"
+    path = ("zones", code)
+    tables.table(path, table)
     return GridZone(
         zone=code,
-        grams_per_kwh=float(_field(table, "intensity", where)),
-        year=int(_field(table, "year", where)),
-        source_id=str(_field(table, "source_id", where)),
-        low_carbon_share=_optional_float(table, "low_carbon_share"),
-        renewable_share=_optional_float(table, "renewable_share"),
-        offsite_water_l_per_kwh=_optional_float(table, "offsite_water_l_per_kwh"),
+        grams_per_kwh=tables.number(
+            path + ("intensity",), tables.field(table, path, "intensity"), 0.0, MAX_GRID_INTENSITY
+        ),
+        year=int(tables.field(table, path, "year")),
+        source_id=str(tables.field(table, path, "source_id")),
+        low_carbon_share=tables.optional_number(path, table, "low_carbon_share", 0.0, 1.0),
+        renewable_share=tables.optional_number(path, table, "renewable_share", 0.0, 1.0),
+        offsite_water_l_per_kwh=tables.optional_number(path, table, "offsite_water_l_per_kwh", 0.0, MAX_OFFSITE_WATER),
         shares_year=_optional_int(table, "shares_year"),
         shares_source_id=table.get("shares_source_id"),
         water_source_id=table.get("water_source_id"),
     )
 
 
-def _range(table: Mapping[str, Any], where: str) -> Range:
-    central, low, high = (float(_field(table, key, where)) for key in ("central", "low", "high"))
-    _require(low <= central <= high, f"{where}: expected low <= central <= high")
-    return Range(central, low, high)
-
-
 def _provider(name: str, table: Mapping[str, Any], operators: Mapping[str, Any]) -> ProviderSite:
     """A provider's own ``pue`` / ``wue`` / ``source_id`` where set, else its operator's."""
-    where = "default" if name == "default" else f"providers.{name}"
+    path = _provider_path(name)
+    tables.table(path, table)
     operator_name = table.get("operator")
     operator: Mapping[str, Any] = {}
     if operator_name is not None:
-        _require(operator_name in operators, f"{where}: unknown operator {operator_name!r}")
+        _require(operator_name in operators, path, f"unknown operator {operator_name!r}")
         operator = operators[operator_name]
     factors = {**operator, **table}
     default_zone = table.get("default_zone")
     default_cloud_region = table.get("default_cloud_region")
     return ProviderSite(
         provider=name,
-        pue=_range(_field(factors, "pue", where), f"{where}.pue"),
-        onsite_wue_l_per_kwh=_range(_field(factors, "wue", where), f"{where}.wue"),
+        pue=tables.range_value(path + ("pue",), tables.field(factors, path, "pue"), *PUE_BOUNDS),
+        onsite_wue_l_per_kwh=tables.range_value(path + ("wue",), tables.field(factors, path, "wue"), 0.0, MAX_WUE),
         default_zone=None if default_zone is None else str(default_zone).upper(),
         default_cloud_region=None if default_cloud_region is None else str(default_cloud_region).lower(),
-        source_id=str(_field(factors, "source_id", where)),
+        source_id=str(tables.field(factors, path, "source_id")),
         operator=operator_name,
     )
 
 
 def _source(source_id: str, table: Mapping[str, Any]) -> Source:
-    where = f"sources.{source_id}"
+    path = ("sources", source_id)
     return Source(
         id=source_id,
-        title=str(_field(table, "title", where)),
-        url=str(_field(table, "url", where)),
-        year=int(_field(table, "year", where)),
-        licence=str(_field(table, "licence", where)),
+        title=str(tables.field(table, path, "title")),
+        url=str(tables.field(table, path, "url")),
+        year=int(tables.field(table, path, "year")),
+        licence=str(tables.field(table, path, "licence")),
     )

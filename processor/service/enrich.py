@@ -10,7 +10,7 @@ from typing import Any
 from otel_carbon import semconv as sc
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
 from otel_carbon.processor.model.usage import USAGE_KEYS
-from otel_carbon.processor.service.decode import LazyAttributes, encode_attribute, encode_value
+from otel_carbon.processor.service.decode import LazyAttributes, encode_attributes, encode_value
 from otel_carbon.processor.service.wire import ShallowTraceRequest
 
 _logger = logging.getLogger("otel_carbon")
@@ -46,19 +46,19 @@ def enrich_request(
     stats = RequestStats()
     for resource_spans in request.resource_spans:
         resource: Mapping[str, object] | None = None
+        resource_key: bytes = b""
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 attributes = LazyAttributes(span.attributes)
                 if attributes.keys().isdisjoint(USAGE_KEYS) or any(m in attributes for m in _ENRICHED_MARKERS):
                     continue
                 if resource is None:
-                    resource = (
-                        LazyAttributes(resource_spans.resource.attributes)
-                        if resource_spans.HasField("resource")
-                        else _EMPTY
-                    )
+                    has_resource = resource_spans.HasField("resource")
+                    resource = LazyAttributes(resource_spans.resource.attributes) if has_resource else _EMPTY
+                    # Equal bytes, equal resource attributes: the enricher's per-key cache may reuse its work.
+                    resource_key = resource_spans.resource.SerializeToString() if has_resource else b""
                 try:
-                    enrichment = enricher.enrich(attributes, resource)
+                    enrichment = enricher.enrich(attributes, resource, resource_key)
                     if enrichment is None:
                         continue
                     appended, replaced = _encode(attributes, enrichment.attributes)
@@ -77,12 +77,14 @@ def enrich_request(
 
 def _encode(existing: LazyAttributes, additions: Mapping[str, object]) -> tuple[bytes, list[tuple[Any, bytes]]]:
     """Like the SDK's ``set_attributes``: an existing key gets the new value, other keys are appended."""
-    appended: list[bytes] = []
+    if existing.keys().isdisjoint(additions):  # the usual case: nothing to replace
+        return encode_attributes(additions), []
+    appended: dict[str, object] = {}
     replaced: list[tuple[Any, bytes]] = []
     for key, value in additions.items():
         key_value = existing.key_value(key)
         if key_value is None:
-            appended.append(encode_attribute(key, value))
+            appended[key] = value
         else:
             replaced.append((key_value, encode_value(value)))
-    return b"".join(appended), replaced
+    return encode_attributes(appended), replaced

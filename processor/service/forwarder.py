@@ -27,13 +27,27 @@ _ANSWERED_UNAVAILABLE = frozenset(
 _MAX_DETAIL_CHARS = 200
 
 
+# The next hop's answers, and the channel's own failures, that no retry will cure: they mean our
+# credentials or TLS settings for the next hop are wrong.
+_AUTH_CODES = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED})
+_TLS_FAILURE_MARKERS = ("handshake", "certificate_verify_failed", "ssl_error", "security handshaker")
+
+
 class ForwardError(Exception):
-    def __init__(self, code: grpc.StatusCode, details: str, trailing: Sequence[tuple[str, bytes]] = ()) -> None:
+    def __init__(
+        self,
+        code: grpc.StatusCode,
+        details: str,
+        trailing: Sequence[tuple[str, bytes]] = (),
+        misconfiguration: str | None = None,
+    ) -> None:
         super().__init__(details)
         self.code = code
         self.details = details
         self.trailing = tuple(trailing)
         """Metadata worth relaying to the caller (RetryInfo)."""
+        self.misconfiguration = misconfiguration
+        """``"auth"`` or ``"tls"`` when the failure points at our settings for the next hop, else None."""
 
 
 def _channel_options(config: ServeConfig) -> list[tuple[str, object]]:
@@ -87,9 +101,10 @@ class Forwarder:
 def _forward_error(error: grpc.RpcError) -> ForwardError:
     code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
     details = (error.details() if isinstance(error, grpc.Call) else None) or ""
+    misconfiguration = _misconfiguration(code, details)
     details = details[:_MAX_DETAIL_CHARS]
     if code in _ANSWERED_UNAVAILABLE:
-        return ForwardError(grpc.StatusCode.UNAVAILABLE, f"next hop {code.name}: {details}")
+        return ForwardError(grpc.StatusCode.UNAVAILABLE, f"next hop {code.name}: {details}", (), misconfiguration)
     # RESOURCE_EXHAUSTED is retryable only with RetryInfo (throttling), so that travels along.
     trailing = [
         (key, value)
@@ -97,3 +112,14 @@ def _forward_error(error: grpc.RpcError) -> ForwardError:
         if key == RETRY_INFO_KEY and isinstance(value, bytes)
     ]
     return ForwardError(code, f"next hop {code.name}: {details}", trailing)
+
+
+def _misconfiguration(code: grpc.StatusCode, details: str) -> str | None:
+    if code in _AUTH_CODES:
+        return "auth"
+    lowered = details.lower()
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN) and any(
+        marker in lowered for marker in _TLS_FAILURE_MARKERS
+    ):
+        return "tls"
+    return None

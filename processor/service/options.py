@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from otel_carbon.processor.config import InvalidValue, parse_bool, parse_int, parse_seconds
+from otel_carbon.processor.service import pem
 
 T = TypeVar("T")
 
@@ -34,6 +35,7 @@ ENV_FORWARD_TIMEOUT = "OTEL_CARBON_SERVE_FORWARD_TIMEOUT"
 ENV_METRICS_INTERVAL = "OTEL_CARBON_SERVE_METRICS_INTERVAL"
 ENV_WORKERS = "OTEL_CARBON_SERVE_WORKERS"
 ENV_LOG_LEVEL = "OTEL_CARBON_SERVE_LOG_LEVEL"
+ENV_REUSE_PORT = "OTEL_CARBON_SERVE_REUSE_PORT"
 
 DEFAULT_LISTEN = "127.0.0.1:4317"
 DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -69,6 +71,10 @@ class ServeConfig:
     metrics_interval: float = DEFAULT_METRICS_INTERVAL
     workers: int = DEFAULT_WORKERS
     log_level: str = "info"
+    reuse_port: bool = False
+    """Let several processes listen on one port (SO_REUSEPORT; the kernel spreads connections)."""
+    misconfigured_after: int = 5
+    """Rejected credentials or failed TLS handshakes in a row at the next hop before health says NOT_SERVING."""
 
     @property
     def shutdown_grace(self) -> float:
@@ -133,6 +139,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"how often carbon metrics are exported (${ENV_METRICS_INTERVAL}; default {DEFAULT_METRICS_INTERVAL:g})",
     )
     add("--workers", metavar="N", help=f"requests handled at once (${ENV_WORKERS}; default {DEFAULT_WORKERS})")
+    add(
+        "--reuse-port",
+        action="store_const",
+        const=True,
+        default=None,
+        help=f"let several otel-carbon serve processes share --listen's port, one per core (${ENV_REUSE_PORT}=true)",
+    )
     add("--log-level", metavar="LEVEL", help=f"{', '.join(LOG_LEVELS)} (${ENV_LOG_LEVEL}; default info)")
 
 
@@ -151,11 +164,14 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str] | None =
     key = setting.parse("tls_key_file", ENV_TLS_KEY_FILE, _parse_file, None)
     if (cert is None) != (key is None):
         raise ConfigError("--tls-cert-file and --tls-key-file go together: give both or neither")
+    if cert is not None and key is not None:
+        setting.parse("tls_cert_file", ENV_TLS_CERT_FILE, _parse_certificates_file, None)
+        setting.parse("tls_key_file", ENV_TLS_KEY_FILE, lambda raw: pem.check_key_pair(cert, _parse_file(raw)), None)
     return ServeConfig(
         next_hop=next_hop,
         listen=setting.parse("listen", ENV_LISTEN, _parse_listen, DEFAULT_LISTEN),
         next_hop_insecure=bool(insecure_flag if insecure_flag is not None else scheme_insecure),
-        next_hop_ca_file=setting.parse("next_hop_ca_file", ENV_NEXT_HOP_CA_FILE, _parse_file, None),
+        next_hop_ca_file=setting.parse("next_hop_ca_file", ENV_NEXT_HOP_CA_FILE, _parse_certificates_file, None),
         next_hop_bearer_token=setting.token(
             "next_hop_bearer_token_file", ENV_NEXT_HOP_BEARER_TOKEN_FILE, ENV_NEXT_HOP_BEARER_TOKEN
         ),
@@ -173,6 +189,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str] | None =
         ),
         workers=setting.parse("workers", ENV_WORKERS, lambda raw: parse_int(raw, 1, 256), DEFAULT_WORKERS),
         log_level=setting.parse("log_level", ENV_LOG_LEVEL, _parse_log_level, "info"),
+        reuse_port=bool(setting.parse("reuse_port", ENV_REUSE_PORT, parse_bool, False)),
     )
 
 
@@ -274,6 +291,10 @@ def _parse_file(raw: str) -> Path:
     if not path.is_file():
         raise InvalidValue("no such file")
     return path
+
+
+def _parse_certificates_file(raw: str) -> Path:
+    return pem.certificates_file(_parse_file(raw))
 
 
 def _parse_size(raw: str) -> int:

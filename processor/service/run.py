@@ -18,8 +18,11 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """Serve until SIGTERM/SIGINT; 0 after a clean drain, 2 for a bad setting, 1 if the service cannot start."""
+def run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; 0 after a clean drain, 2 for a bad setting, 1 if the service cannot start.
+
+    ``parser`` is accepted (and unused) so that the CLI can dispatch every subcommand the same way.
+    """
     try:
         config = resolve_config(args)
     except ConfigError as error:

@@ -14,17 +14,18 @@ from concurrent import futures
 
 import grpc
 from google.protobuf.message import DecodeError
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 from opentelemetry.sdk.metrics import MeterProvider
 
-from otel_carbon.processor.config import CarbonConfig
+from otel_carbon.processor.config import CarbonConfig, InvalidValue
 from otel_carbon.processor.enrichment import CarbonEnricher, Enrichment
-from otel_carbon.processor.service import telemetry
+from otel_carbon.processor.service import pem, telemetry
 from otel_carbon.processor.service.auth import BearerAuth
 from otel_carbon.processor.service.enrich import enrich_request, may_carry_usage
 from otel_carbon.processor.service.forwarder import Forwarder, ForwardError
+from otel_carbon.processor.service.next_hop_health import NextHopHealth
 from otel_carbon.processor.service.options import ServeConfig
-from otel_carbon.processor.service.wire import ShallowTraceRequest
+from otel_carbon.processor.service.wire import ShallowTraceRequest, without_undecodable_keys
 
 _logger = logging.getLogger("otel_carbon")
 
@@ -79,10 +80,12 @@ class CarbonService:
             resource=telemetry.service_resource(), metric_readers=[telemetry.metric_reader(config)]
         )
         self._metrics = telemetry.carbon_metrics(self.meter_provider)
+        self._dropped_attributes = telemetry.dropped_attributes_counter(self.meter_provider)
         self._auth = BearerAuth(config.bearer_token)
         self._forwarder = Forwarder(config)
         self._log = _ThrottledLog()
         self._health = health.HealthServicer()
+        self._next_hop_health = NextHopHealth(self._health, SERVICES, config.next_hop, config.misconfigured_after)
         self._server: grpc.Server | None = None
         self._stopped = False
         self.port = 0
@@ -96,8 +99,8 @@ class CarbonService:
             options=[
                 ("grpc.max_receive_message_length", config.max_message_bytes),
                 ("grpc.max_send_message_length", config.max_message_bytes),
-                # Two replicas on one port would silently split the traffic; fail the second instead.
-                ("grpc.so_reuseport", 0),
+                # Without the opt-in, a second process on the port is a mistake: fail it rather than split traffic.
+                ("grpc.so_reuseport", 1 if config.reuse_port else 0),
             ],
         )
         server.add_generic_rpc_handlers(
@@ -112,11 +115,19 @@ class CarbonService:
         self.port = self._bind(server)
         server.start()
         self._server = server
-        for name in ("", *SERVICES):
-            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._next_hop_health.serving()
 
     def _bind(self, server: grpc.Server) -> int:
         config = self.config
+        if config.tls_cert_file is not None and config.tls_key_file is not None:
+            try:
+                pem.certificates_file(config.tls_cert_file)
+            except InvalidValue as invalid:
+                raise BindError(f"--tls-cert-file={str(config.tls_cert_file)!r}: {invalid}") from None
+            try:
+                pem.check_key_pair(config.tls_cert_file, config.tls_key_file)
+            except InvalidValue as invalid:
+                raise BindError(f"--tls-key-file={str(config.tls_key_file)!r}: {invalid}") from None
         try:
             if config.tls_cert_file is not None and config.tls_key_file is not None:
                 credentials = grpc.ssl_server_credentials(
@@ -184,7 +195,11 @@ class CarbonService:
         assert self._enricher is not None
         request = ShallowTraceRequest()
         try:
-            request.ParseFromString(payload)
+            try:
+                request.ParseFromString(payload)
+            except DecodeError:
+                payload = self._without_undecodable_keys(payload)
+                request.ParseFromString(payload)
         except (DecodeError, RecursionError, ValueError):
             raise _Reject(
                 grpc.StatusCode.INVALID_ARGUMENT, "the request is not a valid ExportTraceServiceRequest"
@@ -198,6 +213,16 @@ class CarbonService:
             )
         return request.SerializeToString() if stats.enriched else payload
 
+    def _without_undecodable_keys(self, payload: bytes) -> bytes:
+        """One bad key must not cost the batch (a non-retryable INVALID_ARGUMENT would drop every span)."""
+        payload, dropped = without_undecodable_keys(payload)
+        if dropped:
+            self._dropped_attributes.add(dropped)
+            self._log.warning(
+                "utf8", "otel-carbon serve: dropped %d attribute(s) whose key is not UTF-8; forwarded the rest", dropped
+            )
+        return payload
+
     def _record(self, enrichment: Enrichment) -> None:
         try:
             telemetry.record(self._metrics, enrichment)
@@ -207,12 +232,15 @@ class CarbonService:
     def _forward(self, method: str, payload: bytes, context: grpc.ServicerContext) -> bytes:
         timeout = min(self.config.forward_timeout, context.time_remaining() * _DEADLINE_SHARE)
         try:
-            return self._forwarder.forward(method, payload, timeout)
+            response = self._forwarder.forward(method, payload, timeout)
         except ForwardError as error:
+            self._next_hop_health.failed(error.misconfiguration, error.details)
             self._log.warning(
                 "forward", "otel-carbon serve: forwarding to %s failed: %s", self.config.next_hop, error.details
             )
             raise _Reject(error.code, error.details, error.trailing) from None
+        self._next_hop_health.forwarded()
+        return response
 
 
 class _Reject(Exception):

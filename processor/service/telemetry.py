@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+from opentelemetry.metrics import Counter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
@@ -43,6 +44,14 @@ def metric_reader(config: ServeConfig) -> MetricReader:
 
 def carbon_metrics(meter_provider: MeterProvider) -> CarbonMetrics:
     return CarbonMetrics(meter_provider.get_meter(METER_NAME, __version__, schema_url=sc.SCHEMA_URL))
+
+
+def dropped_attributes_counter(meter_provider: MeterProvider) -> Counter:
+    return meter_provider.get_meter(METER_NAME, __version__, schema_url=sc.SCHEMA_URL).create_counter(
+        sc.METRIC_SERVE_DROPPED_ATTRIBUTES,
+        unit=sc.METRIC_SERVE_DROPPED_ATTRIBUTES_UNIT,
+        description="Span and resource attributes dropped by otel-carbon serve because their key is not UTF-8",
+    )
 
 
 def record(metrics: CarbonMetrics, enrichment: Enrichment) -> None:

@@ -57,6 +57,7 @@ def chat_usage_attributes(usage: Any) -> dict[str, Any]:
         semconv.GEN_AI_USAGE_AUDIO_INPUT_TOKENS: usage.prompt_tokens_details.audio_tokens,
         semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: usage.completion_tokens_details.reasoning_tokens,
         semconv.GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS: usage.completion_tokens_details.audio_tokens,
+        semconv.USAGE_SOURCE: semconv.USAGE_SOURCE_REPORTED,
     }
 
 
@@ -66,6 +67,7 @@ def responses_usage_attributes(usage: Any) -> dict[str, Any]:
         semconv.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
         semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.input_tokens_details.cached_tokens,
         semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: usage.output_tokens_details.reasoning_tokens,
+        semconv.USAGE_SOURCE: semconv.USAGE_SOURCE_REPORTED,
     }
 
 

@@ -174,3 +174,36 @@ def test_no_prompt_or_completion_text_is_recorded(telemetry: Telemetry, client: 
     recorded = " ".join(str(value) for value in telemetry.span().attributes.values())
     assert PROMPT_TEXT not in recorded
     assert str(completion.choices[0].message.content) not in recorded
+
+
+def test_parse_cut_off_by_the_token_limit_still_records_the_billed_usage(
+    telemetry: Telemetry, client: openai.OpenAI, standin: StandinServer
+) -> None:
+    with pytest.raises(openai.LengthFinishReasonError) as raised:
+        client.chat.completions.parse(model=CHAT_MODEL, messages=MESSAGES, max_completion_tokens=1)
+
+    completion = raised.value.completion
+    span = telemetry.span()
+    assert_failed(span, "openai.LengthFinishReasonError")
+    assert_attributes(
+        span.attributes,
+        {
+            **_completion_attributes(standin, completion),
+            semconv.GEN_AI_RESPONSE_FINISH_REASONS: ("length",),
+            semconv.ERROR_TYPE: "openai.LengthFinishReasonError",
+        },
+    )
+
+
+def test_async_parse_cut_off_by_the_token_limit_still_records_the_billed_usage(
+    telemetry: Telemetry, run_async: AsyncRunner
+) -> None:
+    async def scenario(async_client: openai.AsyncOpenAI) -> None:
+        await async_client.chat.completions.parse(model=CHAT_MODEL, messages=MESSAGES, max_completion_tokens=1)
+
+    with pytest.raises(openai.LengthFinishReasonError):
+        run_async(scenario)
+
+    attributes = telemetry.span().attributes
+    assert attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] > 1
+    assert attributes[semconv.USAGE_SOURCE] == semconv.USAGE_SOURCE_REPORTED

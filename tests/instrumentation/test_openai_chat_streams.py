@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import math
 from typing import Any
 
 import openai
@@ -10,12 +12,14 @@ import pytest
 from openai.types.chat import ChatCompletionStreamOptionsParam
 
 from otel_carbon import semconv
+from otel_carbon.instrumentation import _estimates
 from tests.support.standin import StandinServer
 
 from ..support.telemetry import Telemetry
 from ._expectations import (
     CHAT_MODEL,
     MESSAGES,
+    PROMPT_TEXT,
     AsyncRunner,
     assert_abandoned,
     assert_attributes,
@@ -77,15 +81,43 @@ def test_stream_yields_the_same_chunks_as_an_uninstrumented_stream(
     assert instrumented == plain
 
 
-def test_stream_without_include_usage_is_marked_stream_without_usage(
+def test_stream_without_include_usage_is_estimated_from_the_streamed_and_the_prompt_text(
     telemetry: Telemetry, client: openai.OpenAI
 ) -> None:
-    list(_stream(client))
+    chunks = list(_stream(client))
 
+    streamed = "".join(choice.delta.content or "" for chunk in chunks for choice in chunk.choices)
     attributes = telemetry.span().attributes
     assert attributes[semconv.USAGE_MISSING] == semconv.USAGE_MISSING_STREAM_WITHOUT_USAGE
-    assert semconv.GEN_AI_USAGE_INPUT_TOKENS not in attributes
-    assert semconv.GEN_AI_USAGE_OUTPUT_TOKENS not in attributes
+    assert attributes[semconv.USAGE_SOURCE] == semconv.USAGE_SOURCE_ESTIMATED
+    assert attributes[semconv.USAGE_ESTIMATED] == (
+        semconv.GEN_AI_USAGE_INPUT_TOKENS,
+        semconv.GEN_AI_USAGE_OUTPUT_TOKENS,
+    )
+    # 4 characters per token; the request's text is the message's role and content.
+    assert attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] == math.ceil(len("user" + PROMPT_TEXT) / 4)
+    assert attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == math.ceil(len(streamed) / 4) > 0
+
+
+def test_the_include_usage_fix_is_logged_once_per_process(
+    telemetry: Telemetry, client: openai.OpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    _estimates._logged.clear()
+    with caplog.at_level(logging.WARNING, logger="otel_carbon.instrumentation"):
+        list(_stream(client))
+        list(_stream(client))
+
+    advice = [record.getMessage() for record in caplog.records if "include_usage" in record.getMessage()]
+    assert len(advice) == 1
+    assert 'stream_options={"include_usage": True}' in advice[0]
+
+
+def test_no_content_of_the_request_or_the_stream_is_recorded(telemetry: Telemetry, client: openai.OpenAI) -> None:
+    chunks = list(_stream(client))
+
+    streamed = "".join(choice.delta.content or "" for chunk in chunks for choice in chunk.choices)
+    values = [str(value) for value in telemetry.span().attributes.values()]
+    assert not any(PROMPT_TEXT in value or (streamed and streamed in value) for value in values)
 
 
 def test_stream_options_are_never_injected_into_the_request(client: openai.OpenAI, standin: StandinServer) -> None:

@@ -24,6 +24,7 @@ def _embedding_attributes(standin: StandinServer, result: CreateEmbeddingRespons
         **start_attributes(standin, "embeddings", EMBEDDING_MODEL),
         semconv.GEN_AI_RESPONSE_MODEL: result.model,
         semconv.GEN_AI_USAGE_INPUT_TOKENS: result.usage.prompt_tokens,
+        semconv.USAGE_SOURCE: semconv.USAGE_SOURCE_REPORTED,
     }
 
 

@@ -10,8 +10,8 @@ import wrapt
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from otel_carbon import semconv
+from otel_carbon.instrumentation._stainless.client import server_address_and_port
 from otel_carbon.instrumentation.openai import OpenAIInstrumentor
-from otel_carbon.instrumentation.openai.extractors import server_address_and_port
 from otel_carbon.semconv.version import __version__
 
 from ..support.telemetry import Telemetry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 from typing import Any
 
 import openai
@@ -122,6 +123,11 @@ def test_stream_closed_before_completion_is_marked_incomplete(
             semconv.GEN_AI_RESPONSE_ID: created.response.id,
             semconv.GEN_AI_RESPONSE_MODEL: CHAT_MODEL,
             semconv.USAGE_MISSING: semconv.USAGE_MISSING_STREAM_INCOMPLETE,
+            # Aborted before the usage arrived: estimated from the prompt's length (nothing streamed yet).
+            semconv.GEN_AI_USAGE_INPUT_TOKENS: math.ceil(len(PROMPT) / 4),
+            semconv.GEN_AI_USAGE_OUTPUT_TOKENS: 0,
+            semconv.USAGE_SOURCE: semconv.USAGE_SOURCE_ESTIMATED,
+            semconv.USAGE_ESTIMATED: (semconv.GEN_AI_USAGE_INPUT_TOKENS, semconv.GEN_AI_USAGE_OUTPUT_TOKENS),
         },
     )
 

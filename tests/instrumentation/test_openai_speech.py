@@ -33,6 +33,7 @@ def _speech(standin: StandinServer, *, stream: bool = False) -> dict[str, Any]:
         **start_attributes(standin, "text_to_speech", TTS_MODEL),
         semconv.GEN_AI_OUTPUT_TYPE: "speech",
         semconv.TTS_CHARACTERS: len(TEXT),
+        semconv.USAGE_SOURCE: semconv.USAGE_SOURCE_REPORTED,
     }
     if stream:
         attributes[semconv.GEN_AI_REQUEST_STREAM] = True

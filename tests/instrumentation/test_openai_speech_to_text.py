@@ -31,6 +31,7 @@ def _seconds(standin: StandinServer, model: str, source: str) -> dict[str, Any]:
         **start_attributes(standin, "speech_to_text", model),
         semconv.STT_AUDIO_SECONDS: SECONDS,
         semconv.STT_AUDIO_SECONDS_SOURCE: source,
+        semconv.USAGE_SOURCE: semconv.USAGE_SOURCE_REPORTED,
     }
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from otel_carbon.processor.config_file import check_model_tables
 from otel_carbon.processor.model import load_coefficients
-from otel_carbon.processor.model.coefficients import MODEL_CLASS_PREFIX, _catalogue, _classes, _read_toml
+from otel_carbon.processor.model.coefficients import MODEL_CLASS_PREFIX, _catalogue, _classes
 from otel_carbon.processor.model.names import normalise_model_name
-from otel_carbon.processor.model.user_config import check_model_tables
+from otel_carbon.processor.model.tables import read_bundled
 
 COEFFICIENTS = load_coefficients()
 ENTRIES = COEFFICIENTS.catalogue_entries()
-RAW = _read_toml("models.toml")
+RAW = read_bundled("models.toml")
 COMPONENTS = ("llm", "embedding", "tts", "stt")
 
 
@@ -102,7 +103,7 @@ def test_keys_and_aliases_are_already_normalised_and_unique() -> None:
 
 
 def test_a_name_claimed_twice_is_an_error() -> None:
-    classes = _classes(_read_toml("energy_classes.toml")["classes"])
+    classes = _classes(read_bundled("energy_classes.toml")["classes"])
     raw = {"a/one": {"class": "llm.small", "aliases": ["two"]}, "b/two": {"class": "llm.small"}}
     with pytest.raises(ValueError, match="'two' is already 'one'"):
         _catalogue(raw, classes)

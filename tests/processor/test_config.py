@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -100,3 +101,10 @@ def test_embodied_emissions_are_off_by_default_and_separate_when_on() -> None:
     it_wh = attributes[sc.ENERGY_WH] / attributes[sc.PUE]  # type: ignore[operator]
     assert attributes[sc.EMBODIED_GCO2E] == pytest.approx(it_wh / 1000 * 37.4, rel=1e-12)
     assert attributes[sc.EMISSIONS_GCO2E] == enrich({})[sc.EMISSIONS_GCO2E]  # never added to the operational figure
+
+
+def test_each_setting_declares_its_variable_and_default_once() -> None:
+    declared = [item for item in dataclasses.fields(CarbonConfig) if "env" in item.metadata]
+    variables = [item.metadata["env"] for item in declared]
+    assert len(set(variables)) == len(variables) and all(name.startswith("OTEL_CARBON_") for name in variables)
+    assert CarbonConfig.from_env({}, region_choices=frozenset()) == CarbonConfig()

@@ -662,3 +662,62 @@ def test_spans_use_the_live_value_once_it_arrives_and_say_so(standin: StandIn, t
         "uk-carbon-intensity:live",
     )
     assert second.attributes[sc.EMISSIONS_GCO2E] == second.attributes[sc.ENERGY_WH] * (142.0 / 1000.0)
+
+
+@pytest.fixture
+def dripping_server() -> Iterator[str]:
+    """A raw HTTP server that answers with a valid status line and headers, one byte every 0.2 s."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    answer = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Drip-%d: %s\r\n" % (i, b"y" * 40) for i in range(50)) + b"\r\n{}"
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.recv(65536)
+                for byte in answer:
+                    if stop.wait(0.2):
+                        return
+                    try:
+                        connection.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join(2)
+    listener.close()
+
+
+def test_get_json_deadline_covers_headers_dripped_one_byte_at_a_time(dripping_server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timeout"):
+        get_json(f"{dripping_server}/intensity", {}, 1.0)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_dripping_grid_api_does_not_hold_the_refresher_past_its_deadline(dripping_server: str) -> None:
+    provider = UkCarbonIntensityProvider(base_url=dripping_server)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timeout"):
+        provider.fetch("GB", 1.0)
+    assert time.monotonic() - started < 1.5
+
+
+def test_the_refresher_is_free_again_once_a_dripping_request_passes_its_deadline(dripping_server: str) -> None:
+    grid = LiveGrid(UkCarbonIntensityProvider(base_url=dripping_server), refresh_seconds=60, timeout_seconds=1)
+    try:
+        assert grid.current("GB") is None
+        time.sleep(1.5)  # the deadline has passed: the refresher is waiting for the next round, not reading
+        started = time.monotonic()
+        assert grid.close(timeout=0.5)
+        assert time.monotonic() - started < 0.5
+    finally:
+        grid.close()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor import CarbonConfig, CarbonSpanProcessor, attach_processor
-from otel_carbon.processor.metrics import EMISSIONS_BUCKETS_G, ENERGY_BUCKETS_J
+from otel_carbon.processor import CarbonConfig, CarbonEnricher, CarbonSpanProcessor, attach_processor
+from otel_carbon.processor.labels import MAX_PROVIDERS
+from otel_carbon.processor.metrics import EMISSIONS_BUCKETS_G, ENERGY_BUCKETS_J, CarbonMetrics
 
 from ..support.telemetry import Telemetry
 
@@ -73,6 +78,7 @@ def test_dimensions_are_component_provider_normalised_model_and_region(
         sc.GEN_AI_PROVIDER_NAME: "openai",
         sc.MODEL: "gpt-4o-mini",
         sc.REGION: "US",
+        sc.USAGE_SOURCE: "reported",
     }
 
 
@@ -149,3 +155,44 @@ def test_conversations_are_counted_once_and_never_become_a_label(
     assert point.attributes == {sc.GEN_AI_AGENT_NAME: "booking"}
     for other in telemetry.metric_points():
         assert sc.GEN_AI_CONVERSATION_ID not in other.attributes
+
+
+def test_provider_dimension_is_bounded(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
+    for index in range(MAX_PROVIDERS + 5):
+        emit(telemetry, {**CHAT, sc.GEN_AI_PROVIDER_NAME: f"provider-{index}"})
+    providers = {point.attributes[sc.GEN_AI_PROVIDER_NAME] for point in telemetry.metric_points(sc.METRIC_ENERGY)}
+    assert len(providers) == MAX_PROVIDERS + 1
+    assert sc.OTHER_VALUE in providers
+
+
+def test_calls_are_counted_by_usage_source(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
+    emit(telemetry, CHAT)
+    emit(telemetry, {**CHAT, sc.USAGE_SOURCE: sc.USAGE_SOURCE_REPORTED})
+    emit(telemetry, {**CHAT, sc.USAGE_SOURCE: sc.USAGE_SOURCE_ESTIMATED})
+    counts = {point.attributes[sc.USAGE_SOURCE]: point.count for point in telemetry.metric_points(sc.METRIC_ENERGY)}
+    assert counts == {"reported": 2, "estimated": 1}
+
+
+def test_many_distinct_providers_keep_series_and_memory_flat() -> None:
+    """100k distinct providers took the service from 48 to 149 MB (defect 4.3)."""
+    reader = InMemoryMetricReader()
+    metrics = CarbonMetrics(MeterProvider(metric_readers=[reader]).get_meter("test"))
+    enricher = CarbonEnricher(CarbonConfig.from_env({}), live_grid=False)
+
+    def calls(first: int, count: int) -> None:
+        for index in range(first, first + count):
+            enrichment = enricher.enrich({**CHAT, sc.GEN_AI_PROVIDER_NAME: f"provider-{index}"}, {}, "resource")
+            assert enrichment is not None
+            metrics.record(enrichment)
+        reader.get_metrics_data()
+
+    tracemalloc.start()
+    try:
+        calls(0, 4000)  # fills the enricher's per-key caches, which are bounded too
+        before = tracemalloc.get_traced_memory()[0]
+        calls(4000, 6000)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 500_000  # before the bound: a series per provider, several MB here
+    assert len(metrics._totals) <= MAX_PROVIDERS + 1  # noqa: SLF001 - the per-series state itself

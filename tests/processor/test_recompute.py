@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor import CarbonSpanProcessor
+from otel_carbon.processor import CarbonConfig, CarbonSpanProcessor, attach_processor
 from otel_carbon.processor.model import load_coefficients
 from otel_carbon.processor.model.sites import load_site_tables
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
@@ -82,7 +82,7 @@ BATCH: list[dict[str, object]] = [
 def recompute(attributes: Mapping[str, Any]) -> dict[str, float]:
     """METHODOLOGY.md section 1, written out independently of the enricher."""
     coefficients, sites = load_coefficients(), load_site_tables()
-    assert attributes[sc.METHODOLOGY_VERSION] == coefficients.methodology_version == "2"
+    assert attributes[sc.METHODOLOGY_VERSION] == coefficients.methodology_version == "3"
     energy_class = coefficients.classes[attributes[sc.ENERGY_CLASS]]
     pue = sites.provider(attributes.get(sc.GEN_AI_PROVIDER_NAME)).pue
     assert attributes[sc.PUE] == pue.central
@@ -129,5 +129,20 @@ def test_a_batch_of_exported_spans_recomputes_to_the_last_digit(
     spans = telemetry.spans()
     assert len(spans) == len(BATCH)
     for span in spans:
+        expected = recompute(span.attributes)
+        assert {key: span.attributes[key] for key in expected if key in span.attributes} == {
+            key: value for key, value in expected.items() if key in span.attributes
+        }, span.attributes
+        assert sc.EMISSIONS_GCO2E in span.attributes and sc.ENERGY_WH_LOW in span.attributes
+
+
+def test_with_full_detail_the_emissions_range_recomputes_too(telemetry: Telemetry) -> None:
+    config = CarbonConfig.from_env({"OTEL_CARBON_SPAN_ATTRIBUTES": "full"})
+    attach_processor(telemetry.tracer_provider, telemetry.meter_provider, config)
+    tracer = telemetry.tracer_provider.get_tracer("any.instrumentation")
+    for attributes in BATCH:
+        with tracer.start_as_current_span("genai call") as span:
+            span.set_attributes(attributes)  # type: ignore[arg-type]
+    for span in telemetry.spans():
         expected = recompute(span.attributes)
         assert {key: span.attributes[key] for key in expected} == expected, span.attributes

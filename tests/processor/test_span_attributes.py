@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from otel_carbon import semconv as sc
-from otel_carbon.processor import CarbonSpanProcessor
+from otel_carbon.processor import CarbonConfig, CarbonSpanProcessor, attach_processor
+from otel_carbon.processor.enrichment import FULL_ONLY_ATTRIBUTES
 from otel_carbon.processor.span_processor import SDK_HAS_ON_ENDING
 
 from ..support.telemetry import Telemetry
@@ -28,21 +29,30 @@ def emit(telemetry: Telemetry, attributes: dict[str, object], name: str = "chat 
         span.set_attributes(attributes)
 
 
+MINIMAL_CARBON_ATTRIBUTES = [
+    sc.COMPONENT,
+    sc.ENERGY_CLASS,
+    sc.MODEL,
+    sc.PUE,
+    sc.GRID_INTENSITY,
+    sc.GRID_INTENSITY_SOURCE,
+    sc.REGION,
+    sc.REGION_SOURCE,
+    sc.METHODOLOGY_VERSION,
+    sc.ENERGY_WH,
+    sc.ENERGY_WH_LOW,
+    sc.ENERGY_WH_HIGH,
+    sc.EMISSIONS_GCO2E,
+    sc.WATER_L,
+]
+
+
 def test_chat_span_carries_energy_emissions_and_provenance_with_exact_types(
     telemetry: Telemetry, carbon: CarbonSpanProcessor
 ) -> None:
     emit(telemetry, CHAT)
     attributes = telemetry.span().attributes
-    for key in (
-        sc.ENERGY_WH,
-        sc.ENERGY_WH_LOW,
-        sc.ENERGY_WH_HIGH,
-        sc.EMISSIONS_GCO2E,
-        sc.EMISSIONS_GCO2E_LOW,
-        sc.EMISSIONS_GCO2E_HIGH,
-        sc.PUE,
-        sc.GRID_INTENSITY,
-    ):
+    for key in (sc.ENERGY_WH, sc.ENERGY_WH_LOW, sc.ENERGY_WH_HIGH, sc.EMISSIONS_GCO2E, sc.PUE, sc.GRID_INTENSITY):
         assert type(attributes[key]) is float, key
     assert attributes[sc.COMPONENT] == "llm"
     assert attributes[sc.ENERGY_CLASS] == "llm.frontier"
@@ -50,14 +60,34 @@ def test_chat_span_carries_energy_emissions_and_provenance_with_exact_types(
     assert attributes[sc.REGION] == "US"
     assert attributes[sc.REGION_SOURCE] == "provider_default"
     assert attributes[sc.GRID_INTENSITY_SOURCE] == "ember-co2js"
+    assert type(attributes[sc.WATER_L]) is float and attributes[sc.WATER_L] > 0
+    assert attributes[sc.METHODOLOGY_VERSION] == "3"
+    assert sc.EMBODIED_GCO2E not in attributes
+    assert sc.MODEL_UNKNOWN not in attributes
+
+
+def test_by_default_a_span_gets_the_estimate_and_what_recomputing_it_needs_in_this_order(
+    telemetry: Telemetry, carbon: CarbonSpanProcessor
+) -> None:
+    emit(telemetry, CHAT)
+    carbon_keys = [key for key in telemetry.span().attributes if key not in CHAT]
+    assert carbon_keys == MINIMAL_CARBON_ATTRIBUTES
+
+
+def test_full_detail_adds_the_emissions_range_and_constant_provenance(telemetry: Telemetry) -> None:
+    config = CarbonConfig.from_env({"OTEL_CARBON_SPAN_ATTRIBUTES": "full"})
+    attach_processor(telemetry.tracer_provider, telemetry.meter_provider, config)
+    emit(telemetry, CHAT)
+    attributes = telemetry.span().attributes
+    assert set(attributes) - set(CHAT) - set(MINIMAL_CARBON_ATTRIBUTES) == FULL_ONLY_ATTRIBUTES - {
+        sc.CLOUD_REGION_USED  # only when a cloud region is known
+    }
     assert attributes[sc.GRID_INTENSITY_BASIS] == "lifecycle"
     assert attributes[sc.EMISSIONS_BASIS] == "location-based"
     assert attributes[sc.PUE_SOURCE] == "microsoft"
-    assert type(attributes[sc.WATER_L]) is float and attributes[sc.WATER_L] > 0
     assert type(attributes[sc.LOW_CARBON_SHARE]) is float
-    assert attributes[sc.METHODOLOGY_VERSION] == "2"
-    assert sc.EMBODIED_GCO2E not in attributes
-    assert sc.MODEL_UNKNOWN not in attributes
+    assert attributes[sc.EMISSIONS_GCO2E_LOW] < attributes[sc.EMISSIONS_GCO2E] < attributes[sc.EMISSIONS_GCO2E_HIGH]
+    assert attributes[sc.EMISSIONS_GCO2E_LOW] == attributes[sc.ENERGY_WH_LOW] * (attributes[sc.GRID_INTENSITY] / 1000)
 
 
 def test_chat_energy_follows_the_published_formula(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:
@@ -70,7 +100,6 @@ def test_chat_energy_follows_the_published_formula(telemetry: Telemetry, carbon:
     it_wh = expected_wh / 1.18  # water: on-site WUE 0.3 L/kWh (Azure) + US generation 3.1321 L/kWh
     assert attributes[sc.WATER_L] == pytest.approx((it_wh * 0.3 + expected_wh * 3.1321) / 1000, rel=1e-12)
     assert attributes[sc.ENERGY_WH_LOW] < attributes[sc.ENERGY_WH] < attributes[sc.ENERGY_WH_HIGH]
-    assert attributes[sc.EMISSIONS_GCO2E_LOW] < attributes[sc.EMISSIONS_GCO2E] < attributes[sc.EMISSIONS_GCO2E_HIGH]
 
 
 def test_unknown_model_uses_the_fallback_class_and_says_so(telemetry: Telemetry, carbon: CarbonSpanProcessor) -> None:

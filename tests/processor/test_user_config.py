@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from otel_carbon import semconv as sc
 from otel_carbon.processor import CarbonConfig, CarbonEnricher
-from otel_carbon.processor.model import load_coefficients
+from otel_carbon.processor.config_file import UserConfigError, key_lines, load_user_config
+from otel_carbon.processor.model import load_coefficients, sites, tables
 from otel_carbon.processor.model.sites import load_site_tables
-from otel_carbon.processor.model.user_config import UserConfigError, key_lines, load_user_config
 
 VALID = """\
 # models, classes, zones, cloud regions and providers of one deployment
@@ -314,3 +320,133 @@ def test_key_lines_follow_headers_dotted_keys_and_quoted_keys() -> None:
         ("arr",): 4,
         ("arr", "lit"): 5,
     }
+
+
+# --- a malformed file never breaks the application (defect 4.6) ---------------------------------------------
+
+
+def deeply_nested(tmp_path: Path, depth: int) -> Path:
+    path = tmp_path / "deep.toml"
+    path.write_text('[models."house-llm-7b"]\nclass = "llm.small"\naliases = ' + "[" * depth + "]" * depth + "\n")
+    return path
+
+
+@pytest.mark.parametrize("depth", [9, 1000, 100_000])
+def test_a_deeply_nested_file_is_one_error_naming_the_file(tmp_path: Path, depth: int) -> None:
+    path = deeply_nested(tmp_path, depth)
+    with pytest.raises(UserConfigError) as raised:
+        load_user_config(path)
+    assert str(raised.value) == f'{path}:3: models."house-llm-7b".aliases: nested deeper than 8 levels'
+
+
+def test_nesting_within_the_bound_is_judged_by_the_usual_rules(tmp_path: Path) -> None:
+    path = deeply_nested(tmp_path, 8)
+    with pytest.raises(UserConfigError) as raised:
+        load_user_config(path)
+    assert str(raised.value) == (
+        f'{path}:3: models."house-llm-7b".aliases: expected an array of non-empty strings, found an array'
+    )
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+def test_configure_with_a_deeply_nested_file_warns_once_and_uses_the_bundled_data(
+    tmp_path: Path, depth: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from otel_carbon.processor import configure
+
+    path = deeply_nested(tmp_path, depth)
+    monkeypatch.setenv("OTEL_CARBON_CONFIG_FILE", str(path))
+    with caplog.at_level(logging.WARNING, logger="otel_carbon"):
+        processor = configure(TracerProvider(), MeterProvider(), instrument=False)
+    assert processor is not None
+    (record,) = caplog.records
+    assert f"ignoring OTEL_CARBON_CONFIG_FILE: {path}" in record.getMessage()
+    assert "nested deeper than 8 levels; using the bundled data" in record.getMessage()
+
+
+def test_an_app_under_opentelemetry_instrument_runs_with_a_deeply_nested_file(tmp_path: Path) -> None:
+    path = deeply_nested(tmp_path, 100_000)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    env.update(
+        OTEL_CARBON_CONFIG_FILE=str(path),
+        OTEL_TRACES_EXPORTER="none",
+        OTEL_METRICS_EXPORTER="none",
+        OTEL_LOGS_EXPORTER="none",
+    )
+    launcher = Path(sys.executable).with_name("opentelemetry-instrument")
+    run = subprocess.run(
+        [str(launcher), sys.executable, "-c", "print('the app ran')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (run.returncode, run.stdout) == (0, "the app ran\n")
+    assert "Traceback" not in run.stderr
+    assert run.stderr.count(f"ignoring OTEL_CARBON_CONFIG_FILE: {path}") == 1
+
+
+# --- bundled data is held to the same rules -----------------------------------------------------------------
+
+
+@pytest.fixture
+def corrupt_bundled(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, dict[str, Any]], None]]:
+    """Replaces what a bundled file reads as; every cache of the bundled data is emptied then and at the end."""
+    read = tables.read_bundled
+    corrupted: dict[str, dict[str, Any]] = {}
+    caches = (load_coefficients, sites._bundled)
+
+    def corrupt(name: str, document: dict[str, Any]) -> None:
+        corrupted[name] = document
+        for cache in caches:
+            cache.cache_clear()
+
+    monkeypatch.setattr(tables, "read_bundled", lambda name: corrupted.get(name) or read(name))
+    yield corrupt
+    monkeypatch.undo()
+    for cache in caches:
+        cache.cache_clear()
+
+
+BAD_RANGE = {"central": 0.1, "low": 0.2, "high": 0.3}
+
+
+def test_a_corrupted_bundled_class_is_refused_with_the_message_a_user_file_gets(
+    tmp_path: Path, corrupt_bundled: Callable[[str, dict[str, Any]], None]
+) -> None:
+    path = tmp_path / "myconf.toml"
+    path.write_text(
+        '[classes."llm.small"]\ncomponent = "llm"\ninput = 0.1\noutput = { central = 0.1, low = 0.2, high = 0.3 }\n'
+    )
+    with pytest.raises(UserConfigError) as user_error:
+        load_user_config(path)
+    energy = tables.read_bundled("energy_classes.toml")
+    energy = {
+        **energy,
+        "classes": {**energy["classes"], "llm.small": {**energy["classes"]["llm.small"], "output": BAD_RANGE}},
+    }
+    corrupt_bundled("energy_classes.toml", energy)
+    with pytest.raises(tables.TableError) as bundled_error:
+        load_coefficients()
+    problem = 'classes."llm.small".output: expected low <= central <= high, got low = 0.2, central = 0.1, high = 0.3'
+    assert str(user_error.value) == f"{path}:4: {problem}"
+    assert str(bundled_error.value) == f"energy_classes.toml: {problem}"
+
+
+def test_a_corrupted_bundled_provider_is_refused_with_the_message_a_user_file_gets(
+    tmp_path: Path, corrupt_bundled: Callable[[str, dict[str, Any]], None]
+) -> None:
+    path = tmp_path / "myconf.toml"
+    path.write_text("[providers.openai]\npue = nan\n")
+    with pytest.raises(UserConfigError) as user_error:
+        load_user_config(path)
+    providers = tables.read_bundled("providers.toml")
+    openai = {**providers["providers"]["openai"], "pue": math.nan}
+    corrupt_bundled("providers.toml", {**providers, "providers": {**providers["providers"], "openai": openai}})
+    with pytest.raises(tables.TableError) as bundled_error:
+        load_site_tables()
+    assert str(user_error.value) == f"{path}:2: providers.openai.pue: expected a finite number, got nan"
+    assert str(bundled_error.value).endswith(": providers.openai.pue: expected a finite number, got nan")

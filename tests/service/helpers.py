@@ -32,6 +32,8 @@ CHAT = {
 def any_value(value: object) -> AnyValue:
     if isinstance(value, AnyValue):
         return value
+    if value is None:
+        return AnyValue()
     if isinstance(value, str):
         return AnyValue(string_value=value)
     if isinstance(value, bool):

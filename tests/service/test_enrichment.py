@@ -212,9 +212,9 @@ def test_span_and_resource_attributes_reach_the_enricher_decoded(
     calls: list[tuple[dict[str, object], dict[str, object]]] = []
     enrich = service._enricher.enrich
 
-    def recording(attributes: Mapping[str, object], resource: Mapping[str, object] = {}) -> object:
+    def recording(attributes: Mapping[str, object], resource: Mapping[str, object], resource_key: object) -> object:
         calls.append((dict(attributes), dict(resource)))
-        return enrich(attributes, resource)
+        return enrich(attributes, resource, resource_key)
 
     monkeypatch.setattr(service._enricher, "enrich", recording)
     resource = {sc.SERVICE_NAME: "app", "cloud.provider": "aws", "cloud.region": "eu-west-3"}

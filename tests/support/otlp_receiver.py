@@ -32,6 +32,7 @@ class ExportedSpan:
     events: tuple[tuple[str, dict[str, Any]], ...]
     start_time_unix_nano: int
     end_time_unix_nano: int
+    dropped_attributes_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def _decode_span(span: trace_pb2.Span, scope: Any, resource: dict[str, Any]) -> 
         events=tuple((event.name, decode_attributes(event.attributes)) for event in span.events),
         start_time_unix_nano=span.start_time_unix_nano,
         end_time_unix_nano=span.end_time_unix_nano,
+        dropped_attributes_count=span.dropped_attributes_count,
     )
 
 

@@ -67,7 +67,7 @@ def test_every_call_exports_a_span_with_carbon_attributes(otlp_receiver: OtlpRec
         assert span.resource["service.name"] == "zero-code-app"
         assert type(span.attributes[sc.ENERGY_WH]) is float and span.attributes[sc.ENERGY_WH] > 0
         assert type(span.attributes[sc.EMISSIONS_GCO2E]) is float
-        assert span.attributes[sc.METHODOLOGY_VERSION] == "2"
+        assert span.attributes[sc.METHODOLOGY_VERSION] == "3"
         # the stand-in listens on loopback: self-hosted, with no cloud.region resource -> the world average
         assert (span.attributes[sc.REGION], span.attributes[sc.REGION_SOURCE]) == ("WORLD", "default")
     assert spans["text_to_speech tts-1"].attributes[sc.TTS_CHARACTERS] == len("Hello there, general Kenobi.")
@@ -89,6 +89,7 @@ def test_every_call_records_one_energy_and_one_emissions_point(
         sc.GEN_AI_PROVIDER_NAME: "openai",
         sc.MODEL: "gpt-4o-mini",
         sc.REGION: "WORLD",
+        sc.USAGE_SOURCE: "reported",
     }
 
 

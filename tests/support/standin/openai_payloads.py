@@ -79,11 +79,15 @@ def chat_usage(request: dict[str, Any], reply: str) -> dict[str, Any]:
 
 def chat_completion(request: dict[str, Any]) -> dict[str, Any]:
     reply = _reply_text(_chat_schema(request))
+    usage = chat_usage(request, reply)
+    limit = request.get("max_completion_tokens")
+    # A token limit below the reply's length cuts it off, as OpenAI does (and still bills it).
+    finish_reason = "length" if isinstance(limit, int) and limit < usage["completion_tokens"] else "stop"
     choices = [
         {
             "index": index,
             "message": {"role": "assistant", "content": reply, "refusal": None},
-            "finish_reason": "stop",
+            "finish_reason": finish_reason,
             "logprobs": None,
         }
         for index in range(int(request.get("n") or 1))
@@ -94,7 +98,7 @@ def chat_completion(request: dict[str, Any]) -> dict[str, Any]:
         "created": CREATED_AT,
         "model": request.get("model", "gpt-4o-mini"),
         "choices": choices,
-        "usage": chat_usage(request, reply),
+        "usage": usage,
         "system_fingerprint": "fp_standin",
     }
 

@@ -19,15 +19,15 @@ _logger = logging.getLogger(__name__)
 
 
 class ResponseCompletion(Protocol):
-    """How one call ends from its unparsed response; implemented by the wrappers."""
+    """How one call ends from its unparsed response; implemented by ``endpoint._Completion``."""
 
     @property
     def ended(self) -> bool: ...
 
-    def finish_parsed(self, parsed: Any) -> Any:
-        """End the span from a parsed result, or wrap a parsed stream; returns what the caller gets."""
+    def hand_out(self, parsed: Any) -> Any:
+        """End the span from a parsed result, or hook a parsed stream; returns what the caller gets."""
 
-    def finish_unread(self) -> None:
+    def succeed(self) -> None:
         """End the span although we did not see the parsed body."""
 
     def fail(self, error: BaseException) -> None: ...
@@ -47,7 +47,7 @@ class _TracedResponseBase(wrapt.ObjectProxy):
         if self._self_parsed_source is not None and parsed is self._self_parsed_source:
             return self._self_parsed_result
         try:
-            result = self._self_completion.finish_parsed(parsed)
+            result = self._self_completion.hand_out(parsed)
         except Exception:  # noqa: BLE001
             _logger.debug("otel-carbon: could not read a parsed response", exc_info=True)
             return parsed
@@ -87,7 +87,7 @@ class TracedAPIResponse(_TracedResponseBase):
         except BaseException as error:
             self._self_completion.fail(error)
             raise
-        self._self_completion.finish_unread()
+        self._self_completion.succeed()
         return result
 
     def read(self) -> Any:
@@ -126,7 +126,7 @@ class TracedAPIResponse(_TracedResponseBase):
         except BaseException as error:
             completion.fail(error)
             raise
-        completion.finish_unread()
+        completion.succeed()
 
 
 class TracedAsyncAPIResponse(_TracedResponseBase):
@@ -146,7 +146,7 @@ class TracedAsyncAPIResponse(_TracedResponseBase):
         except BaseException as error:
             self._self_completion.fail(error)
             raise
-        self._self_completion.finish_unread()
+        self._self_completion.succeed()
         return result
 
     async def read(self) -> Any:
@@ -186,4 +186,4 @@ class TracedAsyncAPIResponse(_TracedResponseBase):
         except BaseException as error:
             completion.fail(error)
             raise
-        completion.finish_unread()
+        completion.succeed()

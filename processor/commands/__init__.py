@@ -1,0 +1,1 @@
+"""The ``otel-carbon`` subcommands but ``serve`` (which is ``otel_carbon.processor.service``); ``cli`` wires them."""
