@@ -21,6 +21,17 @@ def outcomes(report: Path) -> dict[str, str]:
     return results
 
 
+def node_id(test_id: str, suite_root: Path) -> str:
+    """JUnit's dotted classname back to a pytest node id: the longest prefix that is a test file."""
+    classname, name = test_id.split("::", 1)
+    parts = classname.split(".")
+    for cut in range(len(parts), 0, -1):
+        path = "/".join(parts[:cut]) + ".py"
+        if (suite_root / path).is_file():
+            return "::".join([path, *parts[cut:], name])
+    return test_id
+
+
 def main() -> int:
     plain, instrumented = (outcomes(Path(argument)) for argument in sys.argv[1:3])
     print("plain:        " + ", ".join(f"{count} {kind}" for kind, count in sorted(Counter(plain.values()).items())))
@@ -32,6 +43,10 @@ def main() -> int:
     for test in differing:
         print(f"DIFFERS {test}: plain {plain.get(test, 'absent')}, instrumented {instrumented.get(test, 'absent')}")
     print(f"{len(differing)} tests differ" if differing else "every test has the same outcome in both runs")
+    if "--write-node-ids" in sys.argv:
+        suite_root = Path(sys.argv[sys.argv.index("--suite-root") + 1])
+        ids = [node_id(test, suite_root) for test in differing]
+        Path(sys.argv[sys.argv.index("--write-node-ids") + 1]).write_text("".join(f"{i}\n" for i in ids))
     return 1 if differing else 0
 
 

@@ -38,11 +38,21 @@ run_suite() {  # $1: report name; the rest: extra pytest arguments
     # Exit status ignored: the comparison decides. -p no:cacheprovider keeps the sdist untouched.
     (cd "$work" && PYTHONPATH="$plugin_dir" "$OLDPWD/$venv/bin/python" -m pytest -q -p no:cacheprovider \
         -n "${OPENAI_SUITE_WORKERS:-2}" --durations=0 --ignore=tests/api_resources \
-        --junitxml="$reports/$name.xml" "$@" tests >"$reports/$name.log" 2>&1) || true
+        --junitxml="$reports/$name.xml" "$@" >"$reports/$name.log" 2>&1) || true
     tail -n 3 "$reports/$name.log"
 }
 echo "=== openai-python $version test suite, plain"
-time run_suite plain
+time run_suite plain tests
 echo "=== openai-python $version test suite, instrumented by otel-carbon"
-time run_suite instrumented -p otel_carbon_suite_plugin
-"$venv/bin/python" "$here/compare_outcomes.py" "$reports/plain.xml" "$reports/instrumented.xml"
+time run_suite instrumented -p otel_carbon_suite_plugin tests
+if "$venv/bin/python" "$here/compare_outcomes.py" "$reports/plain.xml" "$reports/instrumented.xml" \
+    --write-node-ids "$reports/differing.txt" --suite-root "$reports"; then
+    exit 0
+fi
+# Tests with timing deadlines fail now and then on a loaded machine: run the differing ones again,
+# alone and serially, in both modes; only a difference that repeats fails the script.
+mapfile -t differing <"$reports/differing.txt"
+echo "=== running the ${#differing[@]} differing tests again, plain and instrumented"
+OPENAI_SUITE_WORKERS=0 run_suite plain-again "${differing[@]}"
+OPENAI_SUITE_WORKERS=0 run_suite instrumented-again -p otel_carbon_suite_plugin "${differing[@]}"
+"$venv/bin/python" "$here/compare_outcomes.py" "$reports/plain-again.xml" "$reports/instrumented-again.xml"
