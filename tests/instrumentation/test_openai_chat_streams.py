@@ -273,6 +273,7 @@ def test_async_with_block_left_early_ends_the_span_once(telemetry: Telemetry, ru
     assert span.attributes[semconv.USAGE_MISSING] == semconv.USAGE_MISSING_STREAM_INCOMPLETE
 
 
+@pytest.mark.skipif(not hasattr(openai.AsyncStream, "aclose"), reason="this openai's AsyncStream has no aclose()")
 def test_async_stream_closed_early_with_aclose_ends_the_span_once(telemetry: Telemetry, run_async: AsyncRunner) -> None:
     async def scenario(async_client: openai.AsyncOpenAI) -> None:
         stream = await async_client.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES, stream=True)
