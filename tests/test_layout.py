@@ -20,8 +20,8 @@ NOT_SHIPPED = {"tests", "examples", "benchmarks", "docs", "collector-config"}
 BUILD_OUTPUT = {"build", "dist"}  # made by `pip install .` in the checkout, ignored by git
 
 
-def _package_dirs() -> dict[str, str]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+def _setuptools_table() -> dict[str, object]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
 
 
 def _top_level_code_folders() -> set[str]:
@@ -36,7 +36,9 @@ def _top_level_code_folders() -> set[str]:
 
 
 def test_every_top_level_code_folder_is_the_package_of_the_same_name() -> None:
-    assert _package_dirs() == {f"otel_carbon.{folder}": folder for folder in _top_level_code_folders()}
+    assert _setuptools_table()["package-dir"] == {
+        f"otel_carbon.{folder}": folder for folder in _top_level_code_folders()
+    }
 
 
 @pytest.mark.parametrize("folder", sorted(_top_level_code_folders()))
@@ -59,7 +61,7 @@ def test_nothing_that_exists_only_for_tests_ships_in_the_distribution() -> None:
 
 
 def test_every_python_package_in_a_code_folder_is_listed_for_the_wheel() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(_setuptools_table()["packages"])  # type: ignore[call-overload]
     found = {
         "otel_carbon." + ".".join(init.parent.relative_to(ROOT).parts)
         for folder in _top_level_code_folders()
